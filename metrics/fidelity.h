@@ -1,0 +1,44 @@
+/* metrics/fidelity.h — image fidelity exactly as fastMRI's evaluate.py.
+ *
+ * Inputs are volumes (slices, y, x); `n` slices of ny*nx float pixels each,
+ * C order. data_range R = max of the reference volume (fastMRI: gt.max()).
+ *
+ *   PSNR = 10 log10(R^2 / MSE), MSE over the whole volume (float64 sums).
+ *        +inf when MSE == 0. NaN ("reference maximum is <= 0, ...")
+ *        when R <= 0.
+ *   NMSE = ||ref - out||^2 / ||ref||^2 over the volume.
+ *        NaN ("reference is all zero") when ||ref|| == 0.
+ *   SSIM = mean over slices of scikit-image structural_similarity(ref_s,
+ *        out_s, data_range=R): uniform win x win window (win odd, default 7),
+ *        sample covariance (NP/(NP-1)), K1 0.01, K2 0.03, border of
+ *        (win-1)/2 cropped before averaging, float64 arithmetic.
+ *        NaN when R <= 0 or the slice is smaller than the window.
+ *
+ * The raw kernels below do not look for NaN/Inf; the registered metrics do
+ * (NaN with "output contains NaN or Inf" / "reference contains NaN or Inf")
+ * and also accept a single (y, x) slice as one slice. SSIM also returns NaN
+ * ("slice is smaller than the 7x7 SSIM window") for slices under 7x7.
+ *
+ * All are thread-safe. SSIM allocates 5*nx doubles of scratch per call
+ * (per volume for the registered metric); mrv_ssim2d returns NaN if that
+ * allocation fails, the registered metric MRV_ENOMEM.
+ */
+#ifndef MRV_METRICS_FIDELITY_H
+#define MRV_METRICS_FIDELITY_H
+
+#include <stddef.h>
+
+#include "metrics/metric.h"
+
+double mrv_psnr(const float *ref, const float *out, size_t count, double data_range);
+double mrv_nmse(const float *ref, const float *out, size_t count);
+/* SSIM of one 2D slice; returns NaN if win is even, < 3, or larger than
+ * ny or nx, or data_range <= 0. */
+double mrv_ssim2d(const float *ref, const float *out, size_t ny, size_t nx,
+                  double data_range, int win);
+
+extern const struct mrv_metric mrv_metric_psnr;
+extern const struct mrv_metric mrv_metric_ssim;
+extern const struct mrv_metric mrv_metric_nmse;
+
+#endif
