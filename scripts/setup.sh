@@ -21,11 +21,10 @@ while [ $# -gt 0 ]; do
     shift
 done
 
-# Build and run-time dependencies (C libraries) and the test oracles
-# (scikit-image, numpy, h5py from Debian, called through /usr/bin/python3).
-pkgs="build-essential cmake pkg-config
-      libhdf5-dev libfftw3-dev libgsl-dev libsqlite3-dev libcmocka-dev
-      python3 python3-numpy python3-scipy python3-skimage libssl-dev"
+# Every package listed in scripts/debian-packages.txt (comments and blank
+# lines ignored): C libraries, build tools and the test oracles (numpy,
+# scikit-image, ... from Debian, called through /usr/bin/python3).
+pkgs=$(sed -e 's/#.*//' "$here/scripts/debian-packages.txt" | tr -s ' \n' ' ')
 
 missing=""
 for p in $pkgs; do

@@ -178,5 +178,5 @@ class Usage(unittest.TestCase):
 
 
 if __name__ == "__main__":
-    MRVET = os.path.abspath(sys.argv.pop(1))
-    unittest.main(verbosity=2)
+    MRVET = os.path.abspath(sys.argv[1])
+    unittest.main(argv=sys.argv[:1], verbosity=2)
