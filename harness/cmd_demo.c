@@ -8,10 +8,11 @@
 
 #include "harness/cli.h"
 #include "harness/engine.h"
+#include "harness/study.h"
 #include "reports/report.h"
 
 static const char demo_help[] =
-    "usage: mrvet demo [--out DIR] [--jobs N] [--seed N]\n"
+    "usage: mrvet demo [--out DIR] [--jobs N] [--print-study]\n"
     "\n"
     "Runs the whole pipeline on built-in data, with nothing to download:\n"
     "  data          the `phantom` set: the 2D modified Shepp-Logan phantom and four\n"
@@ -23,12 +24,14 @@ static const char demo_help[] =
     "  model         builtin zero_filled: inverse FFT and root-sum-of-squares\n"
     "  metrics       PSNR, SSIM, NMSE as fastMRI's evaluate.py\n"
     "Stores every number in DIR/demo.db (SQLite) and writes DIR/report.html.\n"
-    "A previous demo.db in DIR is replaced.\n"
+    "A previous demo.db in DIR is replaced. What the demo runs is a study file,\n"
+    "examples/demo.yaml, compiled in: print it with --print-study, edit a copy and\n"
+    "run it with `mrvet run`.\n"
     "\n"
     "options:\n"
     "  -o, --out DIR   output folder (default: mrvet-demo), created if needed\n"
     "  -j, --jobs N    worker threads (default: all cores)\n"
-    "      --seed N    study seed (default 20261125); same seed, same numbers\n"
+    "      --print-study  print the demo's study file and exit\n"
     "  -h, --help      this text\n";
 
 static int remove_if_exists(const char *path)
@@ -45,13 +48,12 @@ int mrv_cmd_demo(int argc, char **argv)
     static const struct option opts[] = {
         {"out", required_argument, NULL, 'o'},
         {"jobs", required_argument, NULL, 'j'},
-        {"seed", required_argument, NULL, 's'},
+        {"print-study", no_argument, NULL, 'p'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
     const char *out = "mrvet-demo";
-    struct mrv_study st;
-    mrv_study_demo(&st);
+    int jobs = 0;
     unsigned long long v;
     int c;
     while ((c = getopt_long(argc, argv, "o:j:h", opts, NULL)) != -1) {
@@ -62,13 +64,9 @@ int mrv_cmd_demo(int argc, char **argv)
                 fprintf(stderr, "mrvet demo: --jobs expects 1..64\n");
                 return MRV_EXIT_USAGE;
             }
-            st.jobs = (int)v;
+            jobs = (int)v;
             break;
-        case 's':
-            if (!mrv_cli_parse_u64("demo", "--seed", optarg, 0x7fffffffffffffffULL, &v))
-                return MRV_EXIT_USAGE;
-            st.seed = v;
-            break;
+        case 'p': fputs(mrv_study_demo_text(), stdout); return MRV_EXIT_OK;
         case 'h': fputs(demo_help, stdout); return MRV_EXIT_OK;
         default: fputs(demo_help, stderr); return MRV_EXIT_USAGE;
         }
@@ -90,12 +88,20 @@ int mrv_cmd_demo(int argc, char **argv)
         return MRV_EXIT_USAGE;
 
     struct mrv_error err = {0};
+    struct mrv_study *st;
+    const char *text = mrv_study_demo_text();
+    enum mrv_status s = mrv_study_load_text(text, strlen(text),
+                                            "examples/demo.yaml (built into mrvet)", &st, &err);
+    if (s != MRV_OK)
+        return mrv_cli_fail("demo", &err);
+    struct mrv_run_options o = {.db_path = db, .jobs = jobs};
     struct mrv_run_summary sum;
-    enum mrv_status s = mrv_study_run(&st, db, &sum, &err);
+    s = mrv_engine_run(st, &o, &sum, &err);
+    mrv_study_free(st);
     if (s != MRV_OK)
         return mrv_cli_fail("demo", &err);
     printf("mrvet demo: %zu items, %zu results in %.1f s on %d threads (%zu failed)\n",
-           sum.items, sum.results, sum.seconds, sum.jobs, sum.failed_items);
+           sum.items_run, sum.results, sum.seconds, sum.jobs, sum.items_failed);
 
     struct mrv_store *store;
     if ((s = mrv_store_open_readonly(db, &store, &err)) != MRV_OK)
@@ -105,5 +111,5 @@ int mrv_cmd_demo(int argc, char **argv)
     if (s != MRV_OK)
         return mrv_cli_fail("demo", &err);
     printf("store:  %s\nreport: %s\n", db, report);
-    return sum.failed_items ? MRV_EXIT_MODEL : MRV_EXIT_OK;
+    return sum.items_failed ? MRV_EXIT_MODEL : MRV_EXIT_OK;
 }

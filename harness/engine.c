@@ -2,7 +2,7 @@
 
 #include <math.h>
 #include <pthread.h>
-#include <stdatomic.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,265 +12,299 @@
 #include "adapters/adapter.h"
 #include "core/log.h"
 #include "core/rng.h"
-#include "core/sha256.h"
 #include "core/strbuf.h"
 #include "core/version.h"
+#include "datasets/dataset.h"
+#include "harness/progress.h"
 #include "metrics/metric.h"
 #include "perturbations/mask.h"
-#include "perturbations/perturb.h"
 #include "store/store.h"
 
-#define BATCH_ITEMS 64
+#define BATCH_ITEMS 32
+#define QUEUE_PER_JOB 4
+#define MAX_JOBS 64
 
-void mrv_study_demo(struct mrv_study *st)
+/* ---- the set of items already stored (resume) ---------------------------- */
+
+struct done_entry {
+    char *key;       /* dataset \x1f case \x1f family \x1f severity \x1f repeat */
+    uint32_t models; /* bit m: model m has this item */
+};
+
+struct done_set {
+    struct done_entry *slots;
+    size_t cap, n;
+    int model; /* which model bit the store callback sets */
+    int oom;
+};
+
+static uint64_t fnv1a(const char *s)
 {
-    memset(st, 0, sizeof *st);
-    st->name = "demo";
-    st->seed = 20261125;
-    st->dataset = "phantom";
-    mrv_dataset_opts_default(&st->dataset_opts);
-    st->adapter = "builtin";
-    st->model = "zero_filled";
-    st->model_version = "1";
-    st->acceleration = 4.0;
-    st->center_fraction = 0.08;
-    st->perturbation = "noise";
-    st->severity_max = MRV_SEVERITY_MAX;
-    st->repeats = 3;
-    st->nmetrics = 3;
-    st->metrics[0] = "psnr";
-    st->metrics[1] = "ssim";
-    st->metrics[2] = "nmse";
-    st->jobs = 0;
+    uint64_t h = 1469598103934665603ULL;
+    for (; *s; s++)
+        h = (h ^ (unsigned char)*s) * 1099511628211ULL;
+    return h;
 }
 
-char *mrv_study_json(const struct mrv_study *st)
+static void item_key(char *buf, size_t size, const char *dataset, const char *case_key,
+                     const char *family, int severity, int repeat)
 {
-    struct mrv_strbuf b;
-    mrv_strbuf_init(&b);
-    mrv_strbuf_append(&b, "{\"study\":");
-    mrv_strbuf_json_string(&b, st->name);
-    mrv_strbuf_printf(&b, ",\"seed\":%llu,\"dataset\":{\"name\":", (unsigned long long)st->seed);
-    mrv_strbuf_json_string(&b, st->dataset);
-    mrv_strbuf_printf(&b, ",\"matrix\":%zu,\"coils\":%d,\"limit\":%zu}",
-                      st->dataset_opts.matrix, st->dataset_opts.ncoils, st->limit);
-    mrv_strbuf_append(&b, ",\"model\":{\"adapter\":");
-    mrv_strbuf_json_string(&b, st->adapter);
-    mrv_strbuf_append(&b, ",\"name\":");
-    mrv_strbuf_json_string(&b, st->model);
-    mrv_strbuf_append(&b, ",\"version\":");
-    mrv_strbuf_json_string(&b, st->model_version ? st->model_version : "");
-    mrv_strbuf_append(&b, "},\"undersampling\":{\"pattern\":\"random\",\"acceleration\":");
-    mrv_strbuf_json_number(&b, st->acceleration);
-    mrv_strbuf_append(&b, ",\"center_fraction\":");
-    mrv_strbuf_json_number(&b, st->center_fraction);
-    mrv_strbuf_append(&b, "},\"perturbation\":{\"family\":");
-    mrv_strbuf_json_string(&b, st->perturbation);
-    mrv_strbuf_printf(&b, ",\"severities\":[0,%d],\"repeats\":%d},\"metrics\":[",
-                      st->severity_max, st->repeats);
-    for (int i = 0; i < st->nmetrics; i++) {
-        if (i)
-            mrv_strbuf_append(&b, ",");
-        mrv_strbuf_json_string(&b, st->metrics[i]);
+    snprintf(buf, size, "%s\x1f%s\x1f%s\x1f%d\x1f%d", dataset, case_key, family, severity,
+             repeat);
+}
+
+static struct done_entry *done_find(struct done_set *d, const char *key, int insert)
+{
+    if (insert && (d->n + 1) * 2 > d->cap) {
+        size_t cap = d->cap ? d->cap * 2 : 1024;
+        struct done_entry *ns = calloc(cap, sizeof *ns);
+        if (!ns) {
+            d->oom = 1;
+            return NULL;
+        }
+        for (size_t i = 0; i < d->cap; i++)
+            if (d->slots[i].key) {
+                size_t j = fnv1a(d->slots[i].key) & (cap - 1);
+                while (ns[j].key)
+                    j = (j + 1) & (cap - 1);
+                ns[j] = d->slots[i];
+            }
+        free(d->slots);
+        d->slots = ns;
+        d->cap = cap;
     }
-    mrv_strbuf_append(&b, "]}");
-    if (!mrv_strbuf_ok(&b)) {
-        mrv_strbuf_free(&b);
+    if (!d->cap)
+        return NULL;
+    size_t j = fnv1a(key) & (d->cap - 1);
+    while (d->slots[j].key) {
+        if (strcmp(d->slots[j].key, key) == 0)
+            return &d->slots[j];
+        j = (j + 1) & (d->cap - 1);
+    }
+    if (!insert)
+        return NULL;
+    if (!(d->slots[j].key = strdup(key))) {
+        d->oom = 1;
         return NULL;
     }
-    return b.s; /* ownership passes to the caller */
+    d->n++;
+    return &d->slots[j];
 }
 
-/* ---- the grid ----------------------------------------------------------- */
+static void done_add(void *ctx, const char *dataset, const char *case_key, const char *family,
+                     int severity, int repeat)
+{
+    struct done_set *d = ctx;
+    char key[512];
+    item_key(key, sizeof key, dataset, case_key, family, severity, repeat);
+    struct done_entry *e = done_find(d, key, 1);
+    if (e)
+        e->models |= 1u << d->model;
+}
 
-struct loaded_case {
+static void done_free(struct done_set *d)
+{
+    for (size_t i = 0; i < d->cap; i++)
+        free(d->slots[i].key);
+    free(d->slots);
+}
+
+/* ---- engine state --------------------------------------------------------- */
+
+struct instance {
+    int pert;     /* index in study->perts, -1 = clean */
+    int severity; /* 0 = clean */
+    int repeat;
+};
+
+struct case_slot {
+    size_t index;   /* in the dataset */
+    int refs;       /* claimed, unfinished items */
+    int state;      /* 0 not loaded, 1 loading, 2 ready, 3 failed */
+    int exhausted;  /* the cursor has moved past this case */
     struct mrv_case c;
-    struct mrv_array mask;        /* (kx) u8 */
+    struct mrv_array mask;
     struct mrv_mask_info mask_info;
     uint64_t mask_seed;
-    char sha256[MRV_SHA256_HEX];  /* of the clean k-space bytes */
-    enum mrv_status status;
-    struct mrv_error err;
+    char sha[MRV_SHA256_HEX];
+    char *meta_json;
+    char failure[MRV_ERROR_MAX];
+    struct case_slot *next;
 };
 
 struct item {
-    size_t case_index;
-    int severity;
-    int repeat;
+    struct case_slot *slot;
+    const struct instance *inst;
+    uint32_t todo;          /* models to run */
     uint64_t seed;
-    /* filled by the worker */
     struct mrv_drawn drawn;
-    double values[MRV_STUDY_MAX_METRICS];
-    const char *reasons[MRV_STUDY_MAX_METRICS];
-    enum mrv_status status;
-    char failure[MRV_ERROR_MAX];
+    /* copied for the writer, which outlives the slot */
+    char *case_key, *meta_json, *params_json;
+    char sha[MRV_SHA256_HEX];
+    double *values;         /* [model][metric] */
+    char **reasons;         /* [model][metric], malloc'd or NULL */
+    int failed;
+    struct item *next;
+};
+
+struct plan_entry {
+    int pert, severity;
+    struct mrv_array shape; /* dims only (borrowed, no data) */
+    void *plan;
+    struct plan_entry *next;
 };
 
 struct engine {
     const struct mrv_study *st;
-    const struct mrv_dataset *ds;
-    struct mrv_model *model;
-    const struct mrv_perturbation *pert;
-    void *plans[MRV_SEVERITY_MAX + 1]; /* index = severity; [0] unused */
+    struct mrv_dataset *ds;
+    struct mrv_model *models[MRV_STUDY_MAX_MODELS];
+    const struct mrv_perturbation *perts[MRV_STUDY_MAX_PERTS];
     const struct mrv_metric *metrics[MRV_STUDY_MAX_METRICS];
-    struct loaded_case *cases;
+    int nm, nq; /* models, metrics */
+    uint32_t all_models;
+    struct instance *inst;
+    size_t ninst;
+    size_t *cases;  /* dataset indices in this shard */
     size_t ncases;
-    struct item *items;
-    size_t nitems;
-    atomic_size_t next;
+    struct done_set done;
+
+    pthread_mutex_t lock;
+    pthread_cond_t cond;       /* slot loaded, queue space, queue item, worker exit */
+    size_t cur_case, cur_inst; /* the claim cursor */
+    struct case_slot *slots;
+    struct item *qhead, *qtail;
+    size_t qlen, qcap;
+    int workers;
+    int abort;                 /* stop claiming (store error, strict failure, signal) */
+    size_t skipped;
+    struct mrv_error fatal;    /* first error that aborts the run */
+
+    pthread_mutex_t plan_lock;
+    struct plan_entry *plans;
 };
 
-static void apply_mask(struct mrv_array *k, const uint8_t *mask)
+static volatile sig_atomic_t interrupted;
+
+static void on_signal(int sig)
 {
-    size_t nx = k->dims[k->ndim - 1];
-    size_t lines = mrv_array_count(k) / nx;
-    float complex *d = k->data;
-    for (size_t l = 0; l < lines; l++)
-        for (size_t x = 0; x < nx; x++)
-            if (!mask[x])
-                d[l * nx + x] = 0.0f;
+    (void)sig;
+    interrupted = 1;
 }
 
-static void load_case(struct engine *e, size_t i)
+static void slot_free(struct case_slot *s)
 {
-    struct loaded_case *lc = &e->cases[i];
-    lc->status = mrv_dataset_load(e->ds, i, &lc->c, &lc->err);
-    if (lc->status != MRV_OK)
-        return;
-    if (lc->c.kspace.ndim != 4) {
-        lc->status = mrv_error_set(&lc->err, MRV_EFORMAT,
-                                   "case %s: no multi-coil k-space to reconstruct", lc->c.id);
-        return;
-    }
-    size_t nx = lc->c.kspace.dims[3];
-    lc->status = mrv_array_alloc(&lc->mask, MRV_U8, 1, &nx, &lc->err);
-    if (lc->status != MRV_OK)
-        return;
-    lc->mask_seed = mrv_seed_derive(e->st->seed, lc->c.id, "mask", 0, 0);
-    lc->status = mrv_mask_random(nx, e->st->acceleration, e->st->center_fraction,
-                                 lc->mask_seed, lc->mask.data, &lc->mask_info, &lc->err);
-    if (lc->status != MRV_OK)
-        return;
-    lc->status = mrv_sha256_hex(lc->c.kspace.data, mrv_array_nbytes(&lc->c.kspace),
-                                lc->sha256, &lc->err);
+    mrv_case_free(&s->c);
+    mrv_array_free(&s->mask);
+    free(s->meta_json);
+    free(s);
 }
 
-static void run_item(struct engine *e, struct item *it)
+/* Unlink and free `s` once no item uses it and none will (lock held). */
+static void slot_maybe_release(struct engine *e, struct case_slot *s)
 {
-    const struct loaded_case *lc = &e->cases[it->case_index];
-    struct mrv_error err;
-    mrv_error_clear(&err);
-    struct mrv_array k = {0}, out = {0};
-    enum mrv_status s = mrv_array_copy(&k, &lc->c.kspace, &err);
-    if (s == MRV_OK && it->severity > 0)
-        s = e->pert->execute(e->plans[it->severity], it->seed, &lc->c, &k, &it->drawn, &err);
-    if (s == MRV_OK) {
-        apply_mask(&k, lc->mask.data);
-        struct mrv_model_input in = {
-            .task = MRV_TASK_RECONSTRUCTION,
-            .kspace = &k,
-            .mask = &lc->mask,
-            .coil_maps = &lc->c.coil_maps,
-            .spacing = lc->c.spacing,
-        };
-        s = mrv_model_infer(e->model, &in, &out, &err);
-        if (s == MRV_OK && !mrv_array_same_shape(&out, &lc->c.reference)) {
-            char got[96], want[96];
-            mrv_array_describe(&out, got, sizeof got);
-            mrv_array_describe(&lc->c.reference, want, sizeof want);
-            s = mrv_error_set(&err, MRV_EMODEL, "model %s: output %s, expected %s",
-                              e->st->model, got, want);
-        }
-    }
-    it->status = s;
-    if (s != MRV_OK) {
-        snprintf(it->failure, sizeof it->failure, "%s", err.msg);
-        for (int m = 0; m < e->st->nmetrics; m++) {
-            it->values[m] = NAN;
-            it->reasons[m] = it->failure;
-        }
-    } else {
-        for (int m = 0; m < e->st->nmetrics; m++) {
-            struct mrv_metric_value v = {NAN, NULL};
-            s = e->metrics[m]->compute(&lc->c.reference, &out, lc->c.spacing, &v, &err);
-            if (s != MRV_OK) {
-                snprintf(it->failure, sizeof it->failure, "%s", err.msg);
-                v.value = NAN;
-                v.null_reason = it->failure;
-            }
-            it->values[m] = v.value;
-            it->reasons[m] = isnan(v.value) ? (v.null_reason ? v.null_reason : "undefined")
-                                            : NULL;
-        }
-    }
-    mrv_array_free(&out);
-    mrv_array_free(&k);
-}
-
-/* Phase 1 claims case indices, phase 2 item indices, from one counter. */
-struct worker_arg {
-    struct engine *e;
-    int phase;
-};
-
-static void *worker(void *p)
-{
-    struct worker_arg *a = p;
-    struct engine *e = a->e;
-    size_t n = a->phase == 1 ? e->ncases : e->nitems;
-    for (;;) {
-        size_t i = atomic_fetch_add(&e->next, 1);
-        if (i >= n)
+    if (s->refs > 0 || !s->exhausted)
+        return;
+    for (struct case_slot **p = &e->slots; *p; p = &(*p)->next)
+        if (*p == s) {
+            *p = s->next;
             break;
-        if (a->phase == 1)
-            load_case(e, i);
-        else
-            run_item(e, &e->items[i]);
+        }
+    slot_free(s);
+}
+
+static struct case_slot *slot_for(struct engine *e, size_t index)
+{
+    for (struct case_slot *s = e->slots; s; s = s->next)
+        if (s->index == index)
+            return s;
+    struct case_slot *s = calloc(1, sizeof *s);
+    if (!s)
+        return NULL;
+    s->index = index;
+    s->next = e->slots;
+    e->slots = s;
+    return s;
+}
+
+static const char *family_of(const struct engine *e, const struct instance *in)
+{
+    return in->pert < 0 ? "none" : e->st->perts[in->pert].family;
+}
+
+static void item_free(struct item *it, int nvalues)
+{
+    if (!it)
+        return;
+    free(it->case_key);
+    free(it->meta_json);
+    free(it->params_json);
+    if (it->reasons)
+        for (int i = 0; i < nvalues; i++)
+            free(it->reasons[i]);
+    free(it->reasons);
+    free(it->values);
+    free(it);
+}
+
+/* Move the cursor one instance on; when it leaves a case, that case's slot
+ * can go once its items are done (lock held). */
+static void advance(struct engine *e)
+{
+    if (++e->cur_inst < e->ninst)
+        return;
+    size_t index = e->cases[e->cur_case];
+    e->cur_inst = 0;
+    e->cur_case++;
+    for (struct case_slot *s = e->slots; s; s = s->next)
+        if (s->index == index) {
+            s->exhausted = 1;
+            slot_maybe_release(e, s);
+            return;
+        }
+}
+
+/* Next item with work left, or NULL when the grid is exhausted (lock held). */
+static struct item *claim(struct engine *e)
+{
+    while (!e->abort && !interrupted && e->cur_case < e->ncases) {
+        size_t index = e->cases[e->cur_case];
+        const struct instance *in = &e->inst[e->cur_inst];
+        const char *case_id = mrv_dataset_case_id(e->ds, index);
+        char key[512];
+        item_key(key, sizeof key, e->st->dataset, case_id, family_of(e, in), in->severity,
+                 in->repeat);
+        struct done_entry *d = done_find(&e->done, key, 0);
+        uint32_t todo = e->all_models & ~(d ? d->models : 0u);
+        if (!todo) {
+            e->skipped++;
+            advance(e);
+            continue;
+        }
+        int nv = e->nm * e->nq;
+        struct item *it = calloc(1, sizeof *it);
+        struct case_slot *s = it ? slot_for(e, index) : NULL;
+        if (it) {
+            it->values = calloc((size_t)nv, sizeof *it->values);
+            it->reasons = calloc((size_t)nv, sizeof *it->reasons);
+            it->case_key = strdup(case_id);
+        }
+        if (!s || !it->values || !it->reasons || !it->case_key) {
+            item_free(it, nv);
+            mrv_error_set(&e->fatal, MRV_ENOMEM, "run: out of memory");
+            e->abort = 1;
+            return NULL;
+        }
+        s->refs++; /* before advance(): the slot stays while this item runs */
+        it->slot = s;
+        it->inst = in;
+        it->todo = todo;
+        it->seed = in->pert < 0 ? 0
+                                : mrv_seed_derive(e->st->seed, case_id, family_of(e, in),
+                                                  in->severity, in->repeat);
+        advance(e);
+        return it;
     }
     return NULL;
-}
-
-static void run_parallel(struct engine *e, int phase, int jobs)
-{
-    atomic_store(&e->next, 0);
-    pthread_t th[64];
-    struct worker_arg arg = {e, phase};
-    int started = 0;
-    for (int j = 1; j < jobs && started < 63; j++)
-        if (pthread_create(&th[started], NULL, worker, &arg) == 0)
-            started++;
-    worker(&arg); /* the calling thread works too */
-    for (int j = 0; j < started; j++)
-        pthread_join(th[j], NULL);
-}
-
-/* ---- storing ------------------------------------------------------------ */
-
-static char *drawn_json(const struct engine *e, const struct loaded_case *lc,
-                        const struct item *it)
-{
-    struct mrv_strbuf b;
-    mrv_strbuf_init(&b);
-    mrv_strbuf_append(&b, "{");
-    for (int i = 0; i < it->drawn.n; i++) {
-        mrv_strbuf_json_string(&b, it->drawn.names[i]);
-        mrv_strbuf_append(&b, ":");
-        mrv_strbuf_json_number(&b, it->drawn.values[i]);
-        mrv_strbuf_append(&b, ",");
-    }
-    mrv_strbuf_append(&b, "\"undersampling\":{\"pattern\":\"random\",\"acceleration\":");
-    mrv_strbuf_json_number(&b, e->st->acceleration);
-    mrv_strbuf_append(&b, ",\"center_fraction\":");
-    mrv_strbuf_json_number(&b, e->st->center_fraction);
-    mrv_strbuf_printf(&b, ",\"seed\":%llu,\"low_frequency_lines\":%zu,\"lines_sampled\":%zu,"
-                          "\"lines_total\":%zu}}",
-                      (unsigned long long)lc->mask_seed, lc->mask_info.low_frequency,
-                      lc->mask_info.sampled, lc->mask.dims[0]);
-    if (!mrv_strbuf_ok(&b)) {
-        mrv_strbuf_free(&b);
-        return NULL;
-    }
-    return b.s;
 }
 
 static char *case_meta_json(const struct mrv_case *c)
@@ -298,154 +332,440 @@ static char *case_meta_json(const struct mrv_case *c)
     return b.s;
 }
 
-static enum mrv_status store_items(struct engine *e, struct mrv_store *db, int64_t run_id,
-                                   const int64_t *case_ids, size_t *nresults,
-                                   struct mrv_error *err)
+/* Load the case of a slot, its mask and fingerprint (no lock held). */
+static void load_slot(struct engine *e, struct case_slot *s)
+{
+    struct mrv_error err = {0};
+    enum mrv_status st = mrv_dataset_load(e->ds, s->index, &s->c, &err);
+    if (st == MRV_OK && (s->c.kspace.ndim != 4 || s->c.kspace.dtype != MRV_C64))
+        st = mrv_error_set(&err, MRV_EFORMAT,
+                           "case %s: no multi-coil k-space (slices, coils, ky, kx) to "
+                           "reconstruct", s->c.id);
+    if (st == MRV_OK) {
+        size_t nx = s->c.kspace.dims[3];
+        st = mrv_array_alloc(&s->mask, MRV_U8, 1, &nx, &err);
+        s->mask_seed = mrv_seed_derive(e->st->seed, s->c.id, "mask", 0, 0);
+        if (st == MRV_OK)
+            st = mrv_mask_random(nx, e->st->acceleration, e->st->center_fraction,
+                                 s->mask_seed, s->mask.data, &s->mask_info, &err);
+    }
+    if (st == MRV_OK)
+        st = mrv_sha256_hex(s->c.kspace.data, mrv_array_nbytes(&s->c.kspace), s->sha, &err);
+    if (st == MRV_OK && !(s->meta_json = case_meta_json(&s->c)))
+        st = mrv_error_set(&err, MRV_ENOMEM, "out of memory");
+    if (st != MRV_OK)
+        snprintf(s->failure, sizeof s->failure, "%s", err.msg);
+    s->state = st == MRV_OK ? 2 : 3;
+}
+
+/* The plan of (perturbation, severity) for data shaped like `data`, made on
+ * first use for each shape. */
+static void *plan_for(struct engine *e, int pi, int sev, const struct mrv_array *data,
+                      struct mrv_error *err)
+{
+    pthread_mutex_lock(&e->plan_lock);
+    struct plan_entry *p;
+    for (p = e->plans; p; p = p->next)
+        if (p->pert == pi && p->severity == sev && mrv_array_same_shape(&p->shape, data))
+            break;
+    if (!p && (p = calloc(1, sizeof *p))) {
+        const struct mrv_perturbation *pert = e->perts[pi];
+        p->pert = pi;
+        p->severity = sev;
+        mrv_array_borrow(&p->shape, data->dtype, data->ndim, data->dims, NULL);
+        if (pert->plan(data, pert->severity[sev - 1], &p->plan, err) != MRV_OK) {
+            free(p);
+            p = NULL;
+        } else {
+            p->next = e->plans;
+            e->plans = p;
+        }
+    } else if (!p) {
+        mrv_error_set(err, MRV_ENOMEM, "out of memory");
+    }
+    pthread_mutex_unlock(&e->plan_lock);
+    return p ? p->plan : NULL;
+}
+
+static void apply_mask(struct mrv_array *k, const uint8_t *mask)
+{
+    size_t nx = k->dims[k->ndim - 1];
+    size_t lines = mrv_array_count(k) / nx;
+    float complex *d = k->data;
+    for (size_t l = 0; l < lines; l++)
+        for (size_t x = 0; x < nx; x++)
+            if (!mask[x])
+                d[l * nx + x] = 0.0f;
+}
+
+static char *params_json(const struct engine *e, const struct item *it)
+{
+    const struct case_slot *s = it->slot;
+    struct mrv_strbuf b;
+    mrv_strbuf_init(&b);
+    mrv_strbuf_append(&b, "{");
+    for (int i = 0; i < it->drawn.n; i++) {
+        mrv_strbuf_json_string(&b, it->drawn.names[i]);
+        mrv_strbuf_append(&b, ":");
+        mrv_strbuf_json_number(&b, it->drawn.values[i]);
+        mrv_strbuf_append(&b, ",");
+    }
+    if (s->state == 2) {
+        mrv_strbuf_append(&b, "\"undersampling\":{\"pattern\":\"random\",\"acceleration\":");
+        mrv_strbuf_json_number(&b, e->st->acceleration);
+        mrv_strbuf_append(&b, ",\"center_fraction\":");
+        mrv_strbuf_json_number(&b, e->st->center_fraction);
+        mrv_strbuf_printf(&b, ",\"seed\":%llu,\"low_frequency_lines\":%zu,"
+                              "\"lines_sampled\":%zu,\"lines_total\":%zu}}",
+                          (unsigned long long)s->mask_seed, s->mask_info.low_frequency,
+                          s->mask_info.sampled, s->mask.dims[0]);
+    } else {
+        mrv_strbuf_append(&b, "\"case_failed\":true}");
+    }
+    if (!mrv_strbuf_ok(&b)) {
+        mrv_strbuf_free(&b);
+        return NULL;
+    }
+    return b.s;
+}
+
+static void set_failure(struct engine *e, struct item *it, int model, const char *msg)
+{
+    for (int m = 0; m < e->nm; m++) {
+        if (model >= 0 && m != model)
+            continue;
+        if (!(it->todo & (1u << m)))
+            continue;
+        for (int q = 0; q < e->nq; q++) {
+            int i = m * e->nq + q;
+            it->values[i] = NAN;
+            free(it->reasons[i]);
+            it->reasons[i] = strdup(msg);
+        }
+    }
+    it->failed = 1;
+}
+
+/* Perturb once, run every model still missing the item, score (no lock). */
+static void run_item(struct engine *e, struct item *it)
+{
+    const struct case_slot *s = it->slot;
+    struct mrv_error err = {0};
+    char msg[MRV_ERROR_MAX + 64];
+    if (s->state != 2) {
+        snprintf(msg, sizeof msg, "failed: case could not be loaded: %s", s->failure);
+        set_failure(e, it, -1, msg);
+        return;
+    }
+    struct mrv_array k = {0};
+    enum mrv_status st = mrv_array_copy(&k, &s->c.kspace, &err);
+    if (st == MRV_OK && it->inst->pert >= 0) {
+        const struct mrv_perturbation *p = e->perts[it->inst->pert];
+        void *plan = plan_for(e, it->inst->pert, it->inst->severity, &k, &err);
+        st = plan ? p->execute(plan, it->seed, &s->c, &k, &it->drawn, &err) : err.code;
+    }
+    if (st != MRV_OK) {
+        snprintf(msg, sizeof msg, "failed: perturbation: %s", err.msg);
+        set_failure(e, it, -1, msg);
+        mrv_array_free(&k);
+        return;
+    }
+    apply_mask(&k, s->mask.data);
+    struct mrv_model_input in = {
+        .task = MRV_TASK_RECONSTRUCTION,
+        .kspace = &k,
+        .mask = &s->mask,
+        .coil_maps = &s->c.coil_maps,
+        .spacing = s->c.spacing,
+    };
+    for (int m = 0; m < e->nm; m++) {
+        if (!(it->todo & (1u << m)))
+            continue;
+        struct mrv_array out = {0};
+        mrv_error_clear(&err);
+        st = mrv_model_infer(e->models[m], &in, &out, &err);
+        if (st == MRV_OK && !mrv_array_same_shape(&out, &s->c.reference)) {
+            char got[96], want[96];
+            mrv_array_describe(&out, got, sizeof got);
+            mrv_array_describe(&s->c.reference, want, sizeof want);
+            st = mrv_error_set(&err, MRV_EMODEL, "output %s, expected %s", got, want);
+        }
+        if (st != MRV_OK) {
+            snprintf(msg, sizeof msg, "failed: model %s: %s", e->st->models[m].name, err.msg);
+            set_failure(e, it, m, msg);
+            mrv_array_free(&out);
+            continue;
+        }
+        for (int q = 0; q < e->nq; q++) {
+            struct mrv_metric_value v = {NAN, NULL};
+            int i = m * e->nq + q;
+            if (e->metrics[q]->compute(&s->c.reference, &out, s->c.spacing, &v, &err) != MRV_OK)
+                v = (struct mrv_metric_value){NAN, err.msg};
+            it->values[i] = v.value;
+            if (isnan(v.value))
+                it->reasons[i] = strdup(v.null_reason ? v.null_reason : "undefined");
+        }
+        mrv_array_free(&out);
+    }
+    mrv_array_free(&k);
+}
+
+static void *worker(void *arg)
+{
+    struct engine *e = arg;
+    pthread_mutex_lock(&e->lock);
+    for (;;) {
+        struct item *it = claim(e);
+        if (!it)
+            break;
+        struct case_slot *s = it->slot;
+        if (s->state == 0) {
+            s->state = 1;
+            pthread_mutex_unlock(&e->lock);
+            load_slot(e, s);
+            pthread_mutex_lock(&e->lock);
+            pthread_cond_broadcast(&e->cond);
+            if (s->state == 3 && e->st->strict && !e->abort) {
+                mrv_error_set(&e->fatal, MRV_EFORMAT, "%s (strict dataset: stopping)",
+                              s->failure);
+                e->abort = 1;
+            }
+        }
+        while (s->state == 1)
+            pthread_cond_wait(&e->cond, &e->lock);
+        pthread_mutex_unlock(&e->lock);
+
+        run_item(e, it);
+        it->params_json = params_json(e, it);
+        it->meta_json = strdup(s->meta_json ? s->meta_json : "{}");
+        memcpy(it->sha, s->sha, sizeof it->sha);
+
+        pthread_mutex_lock(&e->lock);
+        s->refs--;
+        slot_maybe_release(e, s);
+        it->slot = NULL;
+        while (e->qlen >= e->qcap && !e->abort)
+            pthread_cond_wait(&e->cond, &e->lock);
+        if (e->qtail)
+            e->qtail->next = it;
+        else
+            e->qhead = it;
+        e->qtail = it;
+        e->qlen++;
+        pthread_cond_broadcast(&e->cond);
+    }
+    e->workers--;
+    pthread_cond_broadcast(&e->cond);
+    pthread_mutex_unlock(&e->lock);
+    return NULL;
+}
+
+/* ---- the writer ------------------------------------------------------------ */
+
+struct writer {
+    struct mrv_store *db;
+    int64_t run_ids[MRV_STUDY_MAX_MODELS];
+    char last_case[MRV_CASE_ID_MAX];
+    int64_t last_case_id;
+    int in_tx, batch;
+};
+
+static enum mrv_status write_item(struct engine *e, struct writer *w, struct item *it,
+                                  struct mrv_run_summary *sum, struct mrv_error *err)
 {
     enum mrv_status s = MRV_OK;
-    for (size_t start = 0; start < e->nitems && s == MRV_OK; start += BATCH_ITEMS) {
-        size_t end = start + BATCH_ITEMS < e->nitems ? start + BATCH_ITEMS : e->nitems;
-        if ((s = mrv_store_begin(db, err)) != MRV_OK)
-            break;
-        for (size_t i = start; i < end && s == MRV_OK; i++) {
-            const struct item *it = &e->items[i];
-            const struct loaded_case *lc = &e->cases[it->case_index];
-            char *params = drawn_json(e, lc, it);
-            if (!params) {
-                s = mrv_error_set(err, MRV_ENOMEM, "store: out of memory");
-                break;
-            }
-            int64_t pid;
-            s = mrv_store_perturbation(db, case_ids[it->case_index],
-                                       it->severity ? e->pert->name : "none", it->severity,
-                                       it->repeat, it->seed, params, &pid, err);
-            free(params);
-            for (int m = 0; m < e->st->nmetrics && s == MRV_OK; m++) {
-                s = mrv_store_result(db, run_id, case_ids[it->case_index], pid,
-                                     e->metrics[m]->name, it->values[m], it->reasons[m], err);
-                (*nresults)++;
-            }
+    if (!w->in_tx) {
+        if ((s = mrv_store_begin(w->db, err)) != MRV_OK)
+            return s;
+        w->in_tx = 1;
+    }
+    if (!it->params_json || !it->meta_json)
+        return mrv_error_set(err, MRV_ENOMEM, "out of memory");
+    if (strcmp(w->last_case, it->case_key) != 0) {
+        s = mrv_store_case(w->db, e->st->dataset, it->case_key, it->sha[0] ? it->sha : NULL,
+                           it->meta_json, &w->last_case_id, err);
+        for (int m = 0; m < e->nm && s == MRV_OK; m++)
+            s = mrv_store_provenance(w->db, w->run_ids[m], "case", it->case_key,
+                                     it->sha[0] ? it->sha : NULL,
+                                     "SHA-256 of the clean k-space (complex64, C order)", err);
+        if (s != MRV_OK)
+            return s;
+        snprintf(w->last_case, sizeof w->last_case, "%s", it->case_key);
+    }
+    int64_t pid;
+    s = mrv_store_perturbation(w->db, w->last_case_id, family_of(e, it->inst),
+                               it->inst->severity, it->inst->repeat, it->seed, it->params_json,
+                               &pid, err);
+    for (int m = 0; m < e->nm && s == MRV_OK; m++) {
+        if (!(it->todo & (1u << m)))
+            continue;
+        sum->model_calls++;
+        for (int q = 0; q < e->nq && s == MRV_OK; q++) {
+            int i = m * e->nq + q;
+            s = mrv_store_result(w->db, w->run_ids[m], w->last_case_id, pid,
+                                 e->metrics[q]->name, it->values[i], it->reasons[i], err);
+            sum->results += s == MRV_OK;
         }
-        if (s == MRV_OK)
-            s = mrv_store_commit(db, err);
-        else
-            mrv_store_rollback(db);
+    }
+    if (s == MRV_OK && ++w->batch >= BATCH_ITEMS) {
+        s = mrv_store_commit(w->db, err);
+        w->in_tx = 0;
+        w->batch = 0;
     }
     return s;
 }
 
-static enum mrv_status store_run(struct engine *e, struct mrv_store *db, int64_t *run_id,
-                                 struct mrv_run_summary *sum, struct mrv_error *err)
+/* ---- setup ------------------------------------------------------------------ */
+
+static enum mrv_status build_grid(struct engine *e, const struct mrv_run_options *o,
+                                  struct mrv_error *err)
 {
     const struct mrv_study *st = e->st;
-    char *config = mrv_study_json(st);
-    if (!config)
-        return mrv_error_set(err, MRV_ENOMEM, "study: out of memory");
-    char config_sha[MRV_SHA256_HEX], host[256] = "unknown";
-    gethostname(host, sizeof host - 1);
-    enum mrv_status s = mrv_sha256_hex(config, strlen(config), config_sha, err);
-    struct mrv_run_info info = {
-        .study = st->name, .model = st->model, .model_version = st->model_version,
-        .adapter = st->adapter, .config_json = config, .config_sha256 = config_sha,
-        .software_version = mrv_version(), .git_commit = mrv_git_commit(),
-        .host = host, .seed = st->seed,
-    };
-    if (s == MRV_OK)
-        s = mrv_store_run_begin(db, &info, run_id, err);
-    free(config);
-    if (s != MRV_OK)
-        return s;
+    e->ninst = mrv_study_items_per_case(st);
+    e->inst = calloc(e->ninst, sizeof *e->inst);
+    if (!e->inst)
+        return mrv_error_set(err, MRV_ENOMEM, "out of memory");
+    size_t n = 0;
+    e->inst[n++] = (struct instance){-1, 0, 0};
+    for (int p = 0; p < st->nperts; p++)
+        for (int k = 0; k < st->perts[p].nsev; k++)
+            for (int r = 0; r < st->perts[p].repeats; r++)
+                e->inst[n++] = (struct instance){p, st->perts[p].severities[k], r};
 
-    int64_t *case_ids = calloc(e->ncases, sizeof *case_ids);
-    if (!case_ids)
-        return mrv_error_set(err, MRV_ENOMEM, "store: out of memory");
-    struct mrv_sha256 *all;
-    if ((s = mrv_sha256_create(&all, err)) != MRV_OK) {
-        free(case_ids);
-        return s;
-    }
-    if ((s = mrv_store_begin(db, err)) == MRV_OK) {
-        s = mrv_store_provenance(db, *run_id, "config", st->name, config_sha,
-                                 "SHA-256 of the study configuration JSON", err);
-        if (s == MRV_OK)
-            s = mrv_store_provenance(db, *run_id, "software", "mrvet", NULL, mrv_git_commit(),
-                                     err);
-        if (s == MRV_OK)
-            s = mrv_store_provenance(db, *run_id, "model", st->model, NULL,
-                                     "built-in model, versioned with the software", err);
-        for (size_t i = 0; i < e->ncases && s == MRV_OK; i++) {
-            const struct loaded_case *lc = &e->cases[i];
-            char *meta = case_meta_json(&lc->c);
-            if (!meta) {
-                s = mrv_error_set(err, MRV_ENOMEM, "store: out of memory");
-                break;
-            }
-            s = mrv_store_case(db, st->dataset, lc->c.id, lc->sha256, meta, &case_ids[i], err);
-            free(meta);
-            if (s == MRV_OK)
-                s = mrv_store_provenance(db, *run_id, "case", lc->c.id, lc->sha256,
-                                         "SHA-256 of the clean k-space (complex64, C order)",
-                                         err);
-            mrv_sha256_update(all, lc->sha256, 64);
-        }
-        if (s == MRV_OK) {
-            char ds_sha[MRV_SHA256_HEX];
-            mrv_sha256_final(all, NULL, ds_sha);
-            s = mrv_store_provenance(db, *run_id, "dataset", st->dataset, ds_sha,
-                                     "SHA-256 over the case fingerprints, in case order", err);
-        }
-        if (s == MRV_OK)
-            s = mrv_store_commit(db, err);
-        else
-            mrv_store_rollback(db);
-    }
-    mrv_sha256_destroy(all);
-    if (s == MRV_OK)
-        s = store_items(e, db, *run_id, case_ids, &sum->results, err);
-    free(case_ids);
-    return s;
-}
-
-/* ---- the run ------------------------------------------------------------ */
-
-static enum mrv_status engine_prepare(struct engine *e, struct mrv_error *err)
-{
-    const struct mrv_study *st = e->st;
-    if (st->nmetrics < 1 || st->nmetrics > MRV_STUDY_MAX_METRICS)
-        return mrv_error_set(err, MRV_EINVAL, "study %s: %d metrics, expected 1..%d",
-                             st->name, st->nmetrics, MRV_STUDY_MAX_METRICS);
-    for (int m = 0; m < st->nmetrics; m++)
-        if (!(e->metrics[m] = mrv_metric_find(st->metrics[m])))
-            return mrv_error_set(err, MRV_ENOTFOUND,
-                                 "study %s: metric '%s' is unknown (see `mrvet list metrics`)",
-                                 st->name, st->metrics[m]);
-    if (!(e->pert = mrv_perturbation_find(st->perturbation)))
-        return mrv_error_set(err, MRV_ENOTFOUND,
-                             "study %s: perturbation '%s' is unknown "
-                             "(see `mrvet list perturbations`)",
-                             st->name, st->perturbation);
-    if (st->severity_max < 0 || st->severity_max > MRV_SEVERITY_MAX)
-        return mrv_error_set(err, MRV_EINVAL, "study %s: severity %d, expected 0..%d",
-                             st->name, st->severity_max, MRV_SEVERITY_MAX);
-    if (st->repeats < 1 || st->repeats > 1000)
-        return mrv_error_set(err, MRV_EINVAL, "study %s: repeats %d, expected 1..1000",
-                             st->name, st->repeats);
+    size_t total = mrv_dataset_count(e->ds);
+    if (st->limit && st->limit < total)
+        total = st->limit;
+    e->cases = calloc(total ? total : 1, sizeof *e->cases);
+    if (!e->cases)
+        return mrv_error_set(err, MRV_ENOMEM, "out of memory");
+    /* A shard takes every N-th case: deterministic for a given test set,
+     * whole cases only, so each case is loaded by one shard. */
+    for (size_t i = 0; i < total; i++)
+        if (o->shard_n <= 1 || i % (size_t)o->shard_n == (size_t)(o->shard_k - 1))
+            e->cases[e->ncases++] = i;
     return MRV_OK;
 }
 
-static void engine_free(struct engine *e)
+static enum mrv_status engine_open(struct engine *e, const struct mrv_study *st,
+                                   const struct mrv_run_options *o, int with_models,
+                                   struct mrv_error *err)
 {
-    for (int s = 1; s <= MRV_SEVERITY_MAX; s++)
-        if (e->plans[s])
-            e->pert->destroy(e->plans[s]);
-    for (size_t i = 0; e->cases && i < e->ncases; i++) {
-        mrv_case_free(&e->cases[i].c);
-        mrv_array_free(&e->cases[i].mask);
+    memset(e, 0, sizeof *e);
+    e->st = st;
+    e->nm = st->nmodels;
+    e->nq = st->nmetrics;
+    e->all_models = e->nm >= 32 ? 0xffffffffu : (1u << e->nm) - 1;
+    pthread_mutex_init(&e->lock, NULL);
+    pthread_cond_init(&e->cond, NULL);
+    pthread_mutex_init(&e->plan_lock, NULL);
+    if (o->shard_n > 1 && (o->shard_k < 1 || o->shard_k > o->shard_n))
+        return mrv_error_set(err, MRV_EINVAL, "shard %d/%d: expected K/N with 1 <= K <= N",
+                             o->shard_k, o->shard_n);
+    for (int q = 0; q < e->nq; q++)
+        if (!(e->metrics[q] = mrv_metric_find(st->metrics[q])))
+            return mrv_error_set(err, MRV_ENOTFOUND, "metric '%s' is unknown", st->metrics[q]);
+    for (int p = 0; p < st->nperts; p++)
+        if (!(e->perts[p] = mrv_perturbation_find(st->perts[p].family)))
+            return mrv_error_set(err, MRV_ENOTFOUND, "perturbation '%s' is unknown",
+                                 st->perts[p].family);
+    struct mrv_dataset_opts dopts;
+    mrv_dataset_opts_default(&dopts);
+    dopts.matrix = st->matrix;
+    dopts.ncoils = st->coils;
+    enum mrv_status s = mrv_dataset_open(st->dataset, &dopts, &e->ds, err);
+    for (int m = 0; s == MRV_OK && with_models && m < e->nm; m++)
+        s = mrv_model_create(st->models[m].adapter, st->models[m].model, &e->models[m], err);
+    if (s == MRV_OK)
+        s = build_grid(e, o, err);
+    return s;
+}
+
+static void engine_close(struct engine *e)
+{
+    for (struct plan_entry *p = e->plans, *next; p; p = next) {
+        next = p->next;
+        e->perts[p->pert]->destroy(p->plan);
+        free(p);
     }
+    while (e->slots) {
+        struct case_slot *s = e->slots;
+        e->slots = s->next;
+        slot_free(s);
+    }
+    while (e->qhead) {
+        struct item *it = e->qhead;
+        e->qhead = it->next;
+        item_free(it, e->nm * e->nq);
+    }
+    for (int m = 0; m < e->nm; m++)
+        mrv_model_destroy(e->models[m]);
+    mrv_dataset_close(e->ds);
+    done_free(&e->done);
+    free(e->inst);
     free(e->cases);
-    free(e->items);
-    mrv_model_destroy(e->model);
-    mrv_dataset_close((struct mrv_dataset *)e->ds);
+    pthread_mutex_destroy(&e->lock);
+    pthread_cond_destroy(&e->cond);
+    pthread_mutex_destroy(&e->plan_lock);
+}
+
+/* Find or start each model's run; load what it already holds. */
+static enum mrv_status open_runs(struct engine *e, struct writer *w,
+                                 const struct mrv_run_options *o, struct mrv_error *err)
+{
+    const struct mrv_study *st = e->st;
+    char host[256] = "unknown";
+    gethostname(host, sizeof host - 1);
+    for (int m = 0; m < e->nm; m++) {
+        const struct mrv_model_spec *ms = &st->models[m];
+        char sha[65] = "";
+        int64_t id = 0;
+        enum mrv_status s = mrv_store_find_run(w->db, st->name, ms->name, &id, sha, err);
+        if (s == MRV_OK && strcmp(sha, st->config_sha256) != 0 && !o->new_run)
+            return mrv_error_set(err, MRV_EINVAL,
+                                 "%s: study '%s' changed since run %lld of model '%s' was "
+                                 "stored in %s (configuration %.12s..., now %.12s...); run "
+                                 "with --new-run to start new runs, or use another --db",
+                                 st->origin, st->name, (long long)id, ms->name, o->db_path,
+                                 sha, st->config_sha256);
+        if (s == MRV_OK && !o->new_run) {
+            if ((s = mrv_store_run_reopen(w->db, id, err)) != MRV_OK)
+                return s;
+            e->done.model = m;
+            if ((s = mrv_store_done_items(w->db, id, done_add, &e->done, err)) != MRV_OK)
+                return s;
+            if (e->done.oom)
+                return mrv_error_set(err, MRV_ENOMEM, "out of memory");
+        } else if (s == MRV_OK || s == MRV_ENOTFOUND) {
+            struct mrv_run_info info = {
+                .study = st->name, .model = ms->name, .model_version = ms->version,
+                .adapter = ms->adapter, .config_json = st->config_json,
+                .config_sha256 = st->config_sha256, .software_version = mrv_version(),
+                .git_commit = mrv_git_commit(), .host = host, .seed = st->seed,
+            };
+            if ((s = mrv_store_run_begin(w->db, &info, &id, err)) != MRV_OK)
+                return s;
+        } else {
+            return s;
+        }
+        w->run_ids[m] = id;
+        char detail[512];
+        snprintf(detail, sizeof detail, "adapter %s, model %s, version %s", ms->adapter,
+                 ms->model, ms->version);
+        if ((s = mrv_store_provenance(w->db, id, "config", "study", st->config_sha256,
+                                      "SHA-256 of the resolved study (canonical JSON)",
+                                      err)) != MRV_OK ||
+            (s = mrv_store_provenance(w->db, id, "study_file", st->origin, st->origin_sha256,
+                                      "SHA-256 of the study file's bytes", err)) != MRV_OK ||
+            (s = mrv_store_provenance(w->db, id, "software", "mrvet", NULL, mrv_git_commit(),
+                                      err)) != MRV_OK ||
+            (s = mrv_store_provenance(w->db, id, "model", ms->name, NULL, detail, err)) !=
+                MRV_OK ||
+            (s = mrv_store_provenance(w->db, id, "dataset", st->dataset, NULL,
+                                      *st->dataset_path ? st->dataset_path : "built in",
+                                      err)) != MRV_OK)
+            return s;
+    }
+    return MRV_OK;
 }
 
 static double now_seconds(void)
@@ -455,92 +775,192 @@ static double now_seconds(void)
     return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
 }
 
-enum mrv_status mrv_study_run(const struct mrv_study *st, const char *db_path,
-                              struct mrv_run_summary *sum, struct mrv_error *err)
+static size_t count_todo(struct engine *e)
+{
+    size_t todo = 0;
+    for (size_t c = 0; c < e->ncases; c++) {
+        const char *id = mrv_dataset_case_id(e->ds, e->cases[c]);
+        for (size_t i = 0; i < e->ninst; i++) {
+            char key[512];
+            item_key(key, sizeof key, e->st->dataset, id, family_of(e, &e->inst[i]),
+                     e->inst[i].severity, e->inst[i].repeat);
+            struct done_entry *d = done_find(&e->done, key, 0);
+            todo += (e->all_models & ~(d ? d->models : 0u)) != 0;
+        }
+    }
+    return todo;
+}
+
+enum mrv_status mrv_engine_plan(const struct mrv_study *st, const struct mrv_run_options *o,
+                                struct mrv_run_summary *sum, struct mrv_error *err)
+{
+    memset(sum, 0, sizeof *sum);
+    struct engine e;
+    enum mrv_status s = engine_open(&e, st, o, 0, err);
+    if (s == MRV_OK && o->db_path && access(o->db_path, F_OK) == 0) {
+        struct mrv_store *db;
+        if ((s = mrv_store_open_readonly(o->db_path, &db, err)) == MRV_OK) {
+            for (int m = 0; m < e.nm && s == MRV_OK; m++) {
+                int64_t id;
+                char sha[65];
+                enum mrv_status f = mrv_store_find_run(db, st->name, st->models[m].name, &id,
+                                                       sha, err);
+                if (f == MRV_OK && strcmp(sha, st->config_sha256) == 0) {
+                    e.done.model = m;
+                    s = mrv_store_done_items(db, id, done_add, &e.done, err);
+                } else if (f != MRV_OK && f != MRV_ENOTFOUND) {
+                    s = f;
+                }
+            }
+            mrv_store_close(db);
+        }
+    }
+    if (s == MRV_OK) {
+        sum->cases = e.ncases;
+        sum->items_total = e.ncases * e.ninst;
+        sum->items_run = count_todo(&e);
+        sum->items_skipped = sum->items_total - sum->items_run;
+        sum->model_calls = sum->items_total * (size_t)e.nm;
+    }
+    engine_close(&e);
+    return s;
+}
+
+enum mrv_status mrv_engine_run(const struct mrv_study *st, const struct mrv_run_options *o,
+                               struct mrv_run_summary *sum, struct mrv_error *err)
 {
     double t0 = now_seconds();
     memset(sum, 0, sizeof *sum);
-    struct engine e = {.st = st};
-    struct mrv_store *db = NULL;
-    struct mrv_dataset *ds = NULL;
-    enum mrv_status s = engine_prepare(&e, err);
+    struct engine e;
+    struct writer w = {0};
+    enum mrv_status s = engine_open(&e, st, o, 1, err);
     if (s == MRV_OK)
-        s = mrv_dataset_open(st->dataset, &st->dataset_opts, &ds, err);
-    e.ds = ds;
-    if (s == MRV_OK)
-        s = mrv_model_create(st->adapter, st->model, &e.model, err);
+        s = mrv_store_open(o->db_path, &w.db, err);
+    if (s == MRV_OK && (s = mrv_store_begin(w.db, err)) == MRV_OK) {
+        s = open_runs(&e, &w, o, err);
+        if (s == MRV_OK)
+            s = mrv_store_commit(w.db, err);
+        else
+            mrv_store_rollback(w.db);
+    }
     if (s != MRV_OK)
         goto done;
 
-    int jobs = st->jobs > 0 ? st->jobs : (int)sysconf(_SC_NPROCESSORS_ONLN);
-    jobs = jobs < 1 ? 1 : jobs > 64 ? 64 : jobs;
+    int jobs = o->jobs > 0 ? o->jobs : st->jobs > 0 ? st->jobs : (int)sysconf(_SC_NPROCESSORS_ONLN);
+    jobs = jobs < 1 ? 1 : jobs > MAX_JOBS ? MAX_JOBS : jobs;
     sum->jobs = jobs;
+    sum->cases = e.ncases;
+    sum->items_total = e.ncases * e.ninst;
+    sum->nruns = e.nm;
+    memcpy(sum->run_ids, w.run_ids, sizeof w.run_ids);
+    size_t todo = count_todo(&e);
+    e.qcap = (size_t)jobs * QUEUE_PER_JOB;
 
-    e.ncases = mrv_dataset_count(ds);
-    if (st->limit && st->limit < e.ncases)
-        e.ncases = st->limit;
-    e.cases = calloc(e.ncases ? e.ncases : 1, sizeof *e.cases);
-    if (!e.cases) {
-        s = mrv_error_set(err, MRV_ENOMEM, "study: out of memory");
-        goto done;
+    struct sigaction sa = {0}, old_int, old_term;
+    sa.sa_handler = on_signal;
+    sigemptyset(&sa.sa_mask);
+    interrupted = 0;
+    sigaction(SIGINT, &sa, &old_int);
+    sigaction(SIGTERM, &sa, &old_term);
+
+    struct mrv_progress prog;
+    mrv_progress_start(&prog, todo, o->progress);
+    pthread_t th[MAX_JOBS];
+    int started = 0;
+    pthread_mutex_lock(&e.lock);
+    for (int j = 0; j < jobs; j++)
+        if (pthread_create(&th[started], NULL, worker, &e) == 0)
+            started++;
+    e.workers = started;
+    if (!started) {
+        pthread_mutex_unlock(&e.lock);
+        s = mrv_error_set(err, MRV_EINTERNAL, "run: cannot start worker threads");
+        goto restore;
     }
-    run_parallel(&e, 1, jobs);
-    for (size_t i = 0; i < e.ncases; i++)
-        if (e.cases[i].status != MRV_OK) {
-            s = mrv_error_set(err, e.cases[i].status, "%s", e.cases[i].err.msg);
-            goto done;
+    for (;;) {
+        while (!e.qhead && e.workers > 0) {
+            if (w.in_tx) { /* nothing waiting: make what we have durable */
+                pthread_mutex_unlock(&e.lock);
+                enum mrv_status cs = mrv_store_commit(w.db, err);
+                pthread_mutex_lock(&e.lock);
+                w.in_tx = 0;
+                w.batch = 0;
+                if (cs != MRV_OK && !e.abort) {
+                    e.abort = 1;
+                    e.fatal = *err;
+                }
+                continue;
+            }
+            pthread_cond_wait(&e.cond, &e.lock);
         }
-
-    /* One plan per severity, made before any worker starts. */
-    for (int sev = 1; sev <= st->severity_max; sev++) {
-        const double *p = e.pert->severity[sev - 1];
-        s = e.pert->plan(&e.cases[0].c.kspace, p, &e.plans[sev], err);
-        if (s != MRV_OK)
-            goto done;
-    }
-
-    e.nitems = e.ncases * (1 + (size_t)st->severity_max * (size_t)st->repeats);
-    e.items = calloc(e.nitems ? e.nitems : 1, sizeof *e.items);
-    if (!e.items) {
-        s = mrv_error_set(err, MRV_ENOMEM, "study: out of memory");
-        goto done;
-    }
-    size_t n = 0;
-    for (size_t c = 0; c < e.ncases; c++) {
-        /* severity 0 is the clean input: deterministic, so one repeat */
-        e.items[n++] = (struct item){.case_index = c};
-        for (int sev = 1; sev <= st->severity_max; sev++)
-            for (int r = 0; r < st->repeats; r++)
-                e.items[n++] = (struct item){
-                    .case_index = c, .severity = sev, .repeat = r,
-                    .seed = mrv_seed_derive(st->seed, e.cases[c].c.id, e.pert->name, sev, r),
-                };
-    }
-    mrv_log_info("%s: %zu cases x %d severities x %d repeats = %zu items on %d threads",
-                 st->name, e.ncases, st->severity_max, st->repeats, e.nitems, jobs);
-    run_parallel(&e, 2, jobs);
-    sum->items = e.nitems;
-    for (size_t i = 0; i < e.nitems; i++)
-        if (e.items[i].status != MRV_OK) {
-            sum->failed_items++;
-            mrv_log_warn("case %s severity %d repeat %d failed: %s",
-                         e.cases[e.items[i].case_index].c.id, e.items[i].severity,
-                         e.items[i].repeat, e.items[i].failure);
+        if (!e.qhead)
+            break;
+        struct item *it = e.qhead;
+        e.qhead = it->next;
+        if (!e.qhead)
+            e.qtail = NULL;
+        e.qlen--;
+        pthread_cond_broadcast(&e.cond);
+        int aborting = e.abort;
+        pthread_mutex_unlock(&e.lock);
+        if (!aborting) {
+            struct mrv_error werr = {0};
+            enum mrv_status ws = write_item(&e, &w, it, sum, &werr);
+            sum->items_run++;
+            sum->items_failed += it->failed != 0;
+            mrv_progress_update(&prog, sum->items_run, sum->items_failed);
+            if (ws != MRV_OK) {
+                pthread_mutex_lock(&e.lock);
+                if (!e.abort) {
+                    e.abort = 1;
+                    e.fatal = werr;
+                }
+                pthread_cond_broadcast(&e.cond);
+                pthread_mutex_unlock(&e.lock);
+            }
         }
-
-    if ((s = mrv_store_open(db_path, &db, err)) != MRV_OK)
-        goto done;
-    s = store_run(&e, db, &sum->run_id, sum, err);
-    if (sum->run_id > 0) {
-        struct mrv_error end_err;
-        const char *status = s != MRV_OK ? "failed" : sum->failed_items ? "partial"
-                                                                          : "completed";
-        if (mrv_store_run_end(db, sum->run_id, status, &end_err) != MRV_OK && s == MRV_OK)
-            s = mrv_error_set(err, end_err.code, "%s", end_err.msg);
+        item_free(it, e.nm * e.nq);
+        pthread_mutex_lock(&e.lock);
     }
+    pthread_mutex_unlock(&e.lock);
+    for (int j = 0; j < started; j++)
+        pthread_join(th[j], NULL);
+    mrv_progress_end(&prog);
+    sum->items_skipped = e.skipped;
+
+    if (w.in_tx) {
+        if (!e.abort)
+            s = mrv_store_commit(w.db, err);
+        else
+            mrv_store_rollback(w.db);
+        w.in_tx = 0;
+    }
+    if (s == MRV_OK && e.abort)
+        s = mrv_error_set(err, e.fatal.code, "%s", e.fatal.msg);
+    {
+        const char *status = s != MRV_OK ? "failed" : interrupted ? "interrupted" : "completed";
+        char shard[32];
+        snprintf(shard, sizeof shard, "%d/%d", o->shard_k, o->shard_n);
+        for (int m = 0; m < e.nm; m++) {
+            struct mrv_error e2 = {0};
+            if (mrv_store_run_counts(w.db, w.run_ids[m], o->shard_n > 1 ? shard : NULL,
+                                     &e2) != MRV_OK ||
+                mrv_store_run_end(w.db, w.run_ids[m], status, &e2) != MRV_OK) {
+                if (s == MRV_OK)
+                    s = mrv_error_set(err, e2.code, "%s", e2.msg);
+            }
+        }
+    }
+    if (s == MRV_OK && interrupted)
+        s = mrv_error_set(err, MRV_EINVAL,
+                          "interrupted: %zu items stored; run the same command again to "
+                          "resume", sum->items_run);
+restore:
+    sigaction(SIGINT, &old_int, NULL);
+    sigaction(SIGTERM, &old_term, NULL);
 done:
-    mrv_store_close(db);
-    engine_free(&e);
+    mrv_store_close(w.db);
+    engine_close(&e);
     sum->seconds = now_seconds() - t0;
     return s;
 }

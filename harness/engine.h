@@ -1,65 +1,65 @@
-/* harness/engine.h — plan a study's grid and run it on a thread pool.
+/* harness/engine.h — run a study's grid on a thread pool, resumably.
  *
- * The grid is cases × severities (0 = clean, then the family's severities)
- * × repeats. Every item is a pure function of the study and its indices:
- * seeds derive from (study seed, case id, stream, severity, repeat)
- * (core/rng.h), so the stored numbers are the same on 1 or N threads.
- * Per item: copy the clean k-space, perturb it in place, zero the columns
- * the case's undersampling mask drops, run the model, score the output
- * against the clean reference. The writer commits one transaction per
- * batch of items.
+ * The grid: cases (in this shard) x perturbation instances (the clean
+ * input, then each family x severity x repeat) x models x metrics. A work
+ * item is one (case, instance): the clean k-space is copied and perturbed
+ * once, the columns of the case's undersampling mask are zeroed, and every
+ * model still missing that item runs on the same input and is scored
+ * against the clean reference.
+ *
+ * Every number is a pure function of the study and the item's indices:
+ * seeds derive from (study seed, case id, stream, severity, repeat), so the
+ * stored values are the same on 1 or N threads, in any shard, and after any
+ * number of interruptions. Items are written whole, one transaction per
+ * batch; a resumed run skips the items its runs already hold.
+ *
+ * Memory stays flat however large the test set: workers claim items in
+ * order, a case is loaded by the first worker that needs it and freed when
+ * its last item is done, and finished items wait in a bounded queue for the
+ * single writer.
  */
 #ifndef MRV_HARNESS_ENGINE_H
 #define MRV_HARNESS_ENGINE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
-#include "core/status.h"
-#include "datasets/dataset.h"
+#include "harness/study.h"
 
-#define MRV_STUDY_MAX_METRICS 16
-
-struct mrv_study {
-    const char *name;
-    uint64_t seed;                 /* < 2^63 */
-    const char *dataset;           /* "phantom" */
-    struct mrv_dataset_opts dataset_opts;
-    size_t limit;                  /* at most this many cases; 0 = all */
-    const char *adapter;           /* "builtin" */
-    const char *model;             /* "zero_filled" */
-    const char *model_version;     /* label, may be NULL */
-    double acceleration;           /* undersampling: fastMRI random mask */
-    double center_fraction;
-    const char *perturbation;      /* family name */
-    int severity_max;              /* severities 1..severity_max (plus 0 = clean) */
-    int repeats;                   /* noise realizations per severity */
-    int nmetrics;
-    const char *metrics[MRV_STUDY_MAX_METRICS];
-    int jobs;                      /* worker threads; <= 0: all cores */
+struct mrv_run_options {
+    const char *db_path;
+    int jobs;          /* worker threads; <= 0: the study's, else all cores */
+    int shard_k;       /* 1-based shard index, with shard_n > 1 */
+    int shard_n;       /* 0 or 1: the whole grid */
+    bool new_run;      /* start new runs even if the study changed since */
+    bool progress;     /* progress on stderr */
 };
-
-/* The demo study: phantom, zero-filled model, random mask (R = 4, centre
- * fraction 0.08), noise severities 1..5 with 3 repeats, PSNR/SSIM/NMSE. */
-void mrv_study_demo(struct mrv_study *st);
 
 struct mrv_run_summary {
-    int64_t run_id;
-    size_t items;         /* work items run */
-    size_t results;       /* result rows stored */
-    size_t failed_items;  /* items whose perturbation or model failed */
-    double seconds;       /* wall time */
+    size_t cases;          /* cases in this shard */
+    size_t items_total;    /* work items in this shard */
+    size_t items_skipped;  /* already stored (resume) */
+    size_t items_run;
+    size_t items_failed;   /* perturbation or model failed: NULL values stored */
+    size_t model_calls;
+    size_t results;        /* result rows written */
+    double seconds;
     int jobs;
+    int nruns;
+    int64_t run_ids[MRV_STUDY_MAX_MODELS];
 };
 
-/* Run `st` and store everything in the SQLite file `db_path` (created if
- * needed). Failing items are stored with NULL values and the reason; the
- * run goes on. Errors: configuration (MRV_EINVAL / MRV_ENOTFOUND), store
- * (MRV_ESTORE), internal. */
-enum mrv_status mrv_study_run(const struct mrv_study *st, const char *db_path,
-                              struct mrv_run_summary *summary, struct mrv_error *err);
+/* Run `st` into the store at o->db_path. Errors: a study changed under an
+ * existing run (MRV_EINVAL, unless o->new_run), store (MRV_ESTORE,
+ * MRV_EFORMAT), a bad case in strict mode, internal. Failing items are
+ * stored with NULL values and reasons and do not stop the run. */
+enum mrv_status mrv_engine_run(const struct mrv_study *st, const struct mrv_run_options *o,
+                               struct mrv_run_summary *sum, struct mrv_error *err);
 
-/* The study as JSON (what is stored as the run's configuration). Caller frees. */
-char *mrv_study_json(const struct mrv_study *st);
+/* What a run would do, without running: cases in the shard, items, model
+ * calls, items already stored in o->db_path (if it exists). */
+enum mrv_status mrv_engine_plan(const struct mrv_study *st, const struct mrv_run_options *o,
+                                struct mrv_run_summary *sum, struct mrv_error *err);
 
 #endif

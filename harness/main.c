@@ -7,6 +7,9 @@
 
 static const struct mrv_command commands[] = {
     {"demo", "run the whole pipeline on built-in data and write a report", mrv_cmd_demo},
+    {"run", "run a study file into a store (resumable, shardable)", mrv_cmd_run},
+    {"merge", "combine the stores of a study's shards", mrv_cmd_merge},
+    {"export", "write a store's results as a tidy CSV or JSON table", mrv_cmd_export},
     {"report", "turn a store into an HTML report", mrv_cmd_report},
     {"list", "list perturbations, metrics, adapters or datasets", mrv_cmd_list},
     {NULL, NULL, NULL},

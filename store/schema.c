@@ -120,6 +120,17 @@ static const char v1_sql[] =
 _Static_assert(MRV_STORE_APPLICATION_ID == 1297241684,
                "v1_sql spells out the application id");
 
+/* Version 2: resumable, sharded runs. A run records how many work items
+ * failed (their results are NULL with the reason) and which shard of the
+ * grid it covers; runs are looked up by (study, model) when a study
+ * resumes. */
+static const char v2_sql[] =
+    "ALTER TABLE runs ADD COLUMN failed_items INTEGER NOT NULL DEFAULT 0"
+    "  CHECK (typeof(failed_items) = 'integer' AND failed_items >= 0);"
+    "ALTER TABLE runs ADD COLUMN shard TEXT;"
+    "CREATE INDEX runs_study_model ON runs(study, model);"
+    "PRAGMA user_version = 2;";
+
 struct migration {
     int version; /* user_version once `sql` has run */
     const char *sql;
@@ -127,6 +138,7 @@ struct migration {
 
 static const struct migration steps[] = {
     {1, v1_sql},
+    {2, v2_sql},
 };
 
 #define N_STEPS (sizeof steps / sizeof steps[0])

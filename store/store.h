@@ -35,7 +35,7 @@
 
 #include "core/status.h"
 
-#define MRV_STORE_SCHEMA_VERSION 1
+#define MRV_STORE_SCHEMA_VERSION 2
 
 struct mrv_store;
 
@@ -186,6 +186,63 @@ struct mrv_summary_row {
  * is 0. */
 enum mrv_status mrv_store_summary(struct mrv_store *s, struct mrv_summary_row **rows,
                                   size_t *n, struct mrv_error *err);
+
+/* ---- resumable and sharded runs (store/runs.c) ---------------------------- */
+
+/* The most recent run of (study, model): its id and configuration hash
+ * (hex, "" if none was stored). MRV_ENOTFOUND when there is none. */
+enum mrv_status mrv_store_find_run(struct mrv_store *s, const char *study, const char *model,
+                                   int64_t *run_id, char config_sha256[65],
+                                   struct mrv_error *err);
+
+/* Mark a run as running again (a resume): status 'running', no end time. */
+enum mrv_status mrv_store_run_reopen(struct mrv_store *s, int64_t run_id,
+                                     struct mrv_error *err);
+
+/* Record the shard ("K/N", NULL for the whole grid) and count the run's
+ * failed items from its results: items whose null_reason starts with
+ * "failed: " (the case, the perturbation or the model failed; a metric that
+ * is merely undefined never uses that prefix). Counting from the store keeps
+ * the number right across interruptions and resumes. */
+enum mrv_status mrv_store_run_counts(struct mrv_store *s, int64_t run_id, const char *shard,
+                                     struct mrv_error *err);
+
+/* Call `fn` once for each (case, perturbation instance) that has results in
+ * `run_id` — the work already done, which a resumed run skips. A work item
+ * is written in one transaction, so one result row means the whole item. */
+enum mrv_status mrv_store_done_items(struct mrv_store *s, int64_t run_id,
+                                     void (*fn)(void *ctx, const char *dataset,
+                                                const char *case_key, const char *family,
+                                                int severity, int repeat),
+                                     void *ctx, struct mrv_error *err);
+
+/* Copy every run, case, perturbation, result, artifact and provenance row of
+ * the store file `src_path` into `s` (one transaction). Runs are matched by
+ * (study, model, config_sha256): rows of a run already in `s` join it.
+ * Refused (MRV_EINVAL, nothing written): a run whose (study, model) exists
+ * in `s` with a different configuration hash; a case whose fingerprint
+ * differs; a value that differs from one already stored for the same key. */
+enum mrv_status mrv_store_merge(struct mrv_store *s, const char *src_path,
+                                struct mrv_error *err);
+
+/* One row of the tidy export: case x perturbation x model x metric. */
+struct mrv_export_row {
+    const char *study, *model, *model_version, *dataset, *case_key, *family;
+    int severity, repeat;
+    uint64_t seed;
+    const char *metric;
+    double value;            /* NaN when stored NULL */
+    const char *null_reason; /* NULL when value is defined */
+    const char *params;      /* drawn parameters, JSON */
+    const char *metadata;    /* case metadata, JSON */
+    int64_t run_id;
+};
+
+/* Call `fn` for every result, ordered by run, case, family, severity,
+ * repeat, metric. A non-zero return from `fn` stops with MRV_EIO. */
+enum mrv_status mrv_store_export(struct mrv_store *s,
+                                 int (*fn)(void *ctx, const struct mrv_export_row *row),
+                                 void *ctx, struct mrv_error *err);
 
 /* The path the store was opened with, owned by the handle; NULL for NULL. */
 const char *mrv_store_path(const struct mrv_store *s);

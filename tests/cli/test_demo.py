@@ -51,7 +51,7 @@ class Demo(unittest.TestCase):
         self.assertIn(os.path.join(self.out2, "report.html"), self.p2.stdout)
 
     def test_schema_and_pragmas(self):
-        self.assertEqual(self.q("PRAGMA user_version")[0][0], 1)
+        self.assertEqual(self.q("PRAGMA user_version")[0][0], 2)
         self.assertEqual(self.q("PRAGMA journal_mode")[0][0], "wal")
         tables = {r[0] for r in self.q("SELECT name FROM sqlite_master WHERE type='table'")}
         self.assertTrue({"runs", "cases", "perturbations", "results", "artifacts",
@@ -129,16 +129,27 @@ class Demo(unittest.TestCase):
         kinds = {}
         for kind, sha in self.q("SELECT kind, sha256 FROM provenance"):
             kinds[kind] = kinds.get(kind, 0) + 1
-            if kind in ("case", "dataset", "config"):
+            if kind in ("case", "config", "study_file"):
                 self.assertRegex(sha, r"^[0-9a-f]{64}$")
         self.assertEqual(kinds.get("case"), CASES)
         self.assertEqual(kinds.get("dataset"), 1)
+        self.assertEqual(kinds.get("study_file"), 1)
 
     def test_report(self):
         html = open(os.path.join(self.out2, "report.html"), encoding="utf-8").read()
         for word in ("psnr", "ssim", "nmse", "noise", "zero_filled", "±"):
             self.assertIn(word, html)
         self.assertNotIn("src=\"http", html)  # self-contained
+
+    def test_demo_is_the_example_study(self):
+        """What the demo runs is examples/demo.yaml, byte for byte."""
+        here = os.path.dirname(os.path.abspath(__file__))
+        with open(os.path.join(here, "..", "..", "examples", "demo.yaml"), encoding="utf-8") as f:
+            self.assertEqual(run("demo", "--print-study").stdout, f.read())
+        sha = self.q("SELECT sha256 FROM provenance WHERE kind = 'study_file'")[0][0]
+        import hashlib
+        with open(os.path.join(here, "..", "..", "examples", "demo.yaml"), "rb") as f:
+            self.assertEqual(sha, hashlib.sha256(f.read()).hexdigest())
 
     def test_report_command(self):
         out = os.path.join(self.tmp.name, "again.html")
@@ -149,9 +160,9 @@ class Demo(unittest.TestCase):
 class Usage(unittest.TestCase):
     def test_help(self):
         p = run("--help")
-        for cmd in ("demo", "report", "list"):
+        for cmd in ("demo", "run", "merge", "export", "report", "list"):
             self.assertIn(cmd, p.stdout)
-        for cmd in ("demo", "report", "list"):
+        for cmd in ("demo", "run", "merge", "export", "report", "list"):
             p = run(cmd, "--help")
             self.assertIn("usage: mrvet " + cmd, p.stdout)
 

@@ -1,0 +1,268 @@
+#!/usr/bin/python3
+"""`mrvet run` end to end: study-file validation with file:line:column, dry
+run, resume after SIGKILL at random moments, refusal of an edited study,
+shards + merge, export. The store is read with Python's sqlite3 and the
+export with Python's csv/json: independent readers.
+
+usage: test_run.py PATH/TO/mrvet [BUILD_DIR]
+"""
+import csv
+import json
+import os
+import random
+import signal
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import time
+import unittest
+
+MRVET = None
+
+STUDY = """\
+study: resume-test
+seed: {seed}
+dataset:
+  kind: phantom
+  matrix: {matrix}
+  coils: 4
+undersampling:
+  acceleration: 4
+  center_fraction: 0.08
+models:
+  - name: zf_a
+    adapter: builtin
+    model: zero_filled
+    version: "1"
+  - name: zf_b
+    adapter: builtin
+    model: zero_filled
+    version: "2"
+perturbations:
+  - family: noise
+    severities: [1, 3, 5]
+    repeats: {repeats}
+metrics: [psnr, ssim, nmse]
+"""
+
+CASES = 5
+
+
+def write(path, text):
+    with open(path, "w", encoding="utf-8") as f:
+        f.write(text)
+    return path
+
+
+def mrvet(*args, check=None, timeout=600):
+    p = subprocess.run([MRVET, *args], capture_output=True, text=True, timeout=timeout)
+    if check is not None and p.returncode != check:
+        raise AssertionError(f"mrvet {' '.join(args)} exited {p.returncode}, expected {check}:"
+                             f"\n{p.stdout}\n{p.stderr}")
+    return p
+
+
+def rows(db):
+    """Every stored number with its natural key (ids and times left out)."""
+    con = sqlite3.connect(db)
+    out = con.execute(
+        "SELECT u.model, c.case_key, p.family, p.severity, p.repeat, p.seed, p.params,"
+        " r.metric, r.value, r.null_reason FROM results r JOIN runs u ON u.id = r.run_id"
+        " JOIN cases c ON c.id = r.case_id JOIN perturbations p ON p.id = r.perturbation_id"
+        " ORDER BY 1, 2, 3, 4, 5, 8").fetchall()
+    con.close()
+    return out
+
+
+class Validation(unittest.TestCase):
+    def setUp(self):
+        self.tmp = tempfile.TemporaryDirectory(prefix="mrvet-run-test-")
+
+    def tearDown(self):
+        self.tmp.cleanup()
+
+    def bad(self, text, *expect):
+        path = write(os.path.join(self.tmp.name, "bad.yaml"), text)
+        p = mrvet("run", path, "--dry-run", check=2)
+        for e in expect:
+            self.assertIn(e, p.stderr)
+        return p
+
+    def test_errors_name_file_line_column_and_key(self):
+        good = STUDY.format(seed=1, matrix=64, repeats=1)
+        self.bad(good.replace("  coils: 4", "  coils: 4\n  colour: red"),
+                 "bad.yaml:7:3:", "unknown key 'colour'", "expected one of")
+        self.bad(good.replace("matrix: 64", "matrix: big"),
+                 "bad.yaml:5:11:", "dataset.matrix", "expected an integer")
+        self.bad(good.replace("matrix: 64", "matrix: 5"), "dataset.matrix", "16..4096")
+        self.bad(good.replace("family: noise", "family: wobble"),
+                 "perturbations[0]", "unknown perturbation 'wobble'")
+        self.bad(good.replace("[psnr, ssim, nmse]", "[psnr, dice9]"),
+                 "unknown metric 'dice9'")
+        self.bad(good.replace("severities: [1, 3, 5]", "severities: [3, 1]"),
+                 "increasing order")
+        self.bad(good.replace("severities: [1, 3, 5]", "severities: [1, 9]"),
+                 "severities 1..5")
+        self.bad(good.replace("adapter: builtin\n    model: zero_filled\n    version: \"1\"",
+                              "adapter: builtin\n    model: unet\n    version: \"1\""),
+                 "models[0]", "no builtin model 'unet'")
+        self.bad(good.replace("name: zf_b", "name: zf_a"), "used twice")
+        self.bad(good.replace("center_fraction: 0.08", "center_fraction: 0.5"),
+                 "center_fraction")
+        self.bad("study: x\ndataset: [unclosed\n", "bad.yaml:", "YAML syntax error")
+        self.bad("- just\n- a list\n", "expected a study")
+        self.bad(good.replace("dataset:\n  kind: phantom\n  matrix: 64\n  coils: 4\n", ""),
+                 "dataset", "required section is missing")
+
+    def test_missing_and_binary_files(self):
+        p = mrvet("run", "/nonexistent/study.yaml", check=2)
+        self.assertIn("/nonexistent/study.yaml", p.stderr)
+        path = os.path.join(self.tmp.name, "bin.yaml")
+        with open(path, "wb") as f:
+            f.write(b"\x00\x01\x02binary")
+        self.assertIn("binary data", mrvet("run", path, check=2).stderr)
+
+    def test_dry_run_counts_the_grid(self):
+        path = write(os.path.join(self.tmp.name, "s.yaml"),
+                     STUDY.format(seed=1, matrix=64, repeats=2))
+        p = mrvet("run", path, "--dry-run", check=0)
+        per_case = 1 + 3 * 2
+        self.assertIn(f"cases:        {CASES}", p.stdout)
+        self.assertIn(f"items:        {CASES * per_case} ({per_case} per case", p.stdout)
+        self.assertIn(f"model calls:  {CASES * per_case * 2}", p.stdout)
+        self.assertFalse(os.path.exists(os.path.join(self.tmp.name, "s.db")))
+
+
+class Resume(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.tmp = tempfile.TemporaryDirectory(prefix="mrvet-resume-test-")
+        cls.study = write(os.path.join(cls.tmp.name, "study.yaml"),
+                          STUDY.format(seed=7, matrix=96, repeats=3))
+        cls.ref_db = os.path.join(cls.tmp.name, "reference.db")
+        t0 = time.time()
+        mrvet("run", cls.study, "--db", cls.ref_db, "--quiet", check=0)
+        cls.duration = time.time() - t0
+        cls.reference = rows(cls.ref_db)
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.tmp.cleanup()
+
+    def test_reference_is_complete(self):
+        per_case = 1 + 3 * 3
+        self.assertEqual(len(self.reference), CASES * per_case * 2 * 3)
+        self.assertTrue(all(r[8] is not None for r in self.reference))
+        con = sqlite3.connect(self.ref_db)
+        self.assertEqual({r[0] for r in con.execute("SELECT status FROM runs")}, {"completed"})
+        con.close()
+
+    def test_rerun_skips_everything(self):
+        db = os.path.join(self.tmp.name, "again.db")
+        mrvet("run", self.study, "--db", db, "--quiet", check=0)
+        p = mrvet("run", self.study, "--db", db, "--quiet", check=0)
+        self.assertIn("0 items run", p.stdout)
+        self.assertEqual(rows(db), self.reference)
+
+    def test_sigkill_at_random_moments_then_resume(self):
+        """Kill `mrvet run` with SIGKILL at random moments, resume each time; the
+        final store holds exactly the rows of the uninterrupted run."""
+        db = os.path.join(self.tmp.name, "killed.db")
+        rng = random.Random(20261125)
+        kills = 0
+        for attempt in range(12):
+            proc = subprocess.Popen([MRVET, "run", self.study, "--db", db, "--quiet"],
+                                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            time.sleep(rng.uniform(0.0, max(0.2, self.duration * 0.6)))
+            if proc.poll() is None:
+                proc.send_signal(signal.SIGKILL)
+                kills += 1
+            proc.wait()
+        self.assertGreater(kills, 3, "the kills should interrupt real work")
+        p = mrvet("run", self.study, "--db", db, "--quiet", check=0)
+        self.assertEqual(rows(db), self.reference)
+        con = sqlite3.connect(db)
+        self.assertEqual(con.execute("PRAGMA integrity_check").fetchone()[0], "ok")
+        self.assertEqual(con.execute("SELECT count(*) FROM runs").fetchone()[0], 2)
+        con.close()
+        self.assertIn("items run", p.stdout)
+
+    def test_edited_study_is_refused(self):
+        db = os.path.join(self.tmp.name, "edited.db")
+        mrvet("run", self.study, "--db", db, "--quiet", check=0)
+        edited = write(os.path.join(self.tmp.name, "edited.yaml"),
+                       STUDY.format(seed=8, matrix=96, repeats=3))
+        p = mrvet("run", edited, "--db", db, "--quiet", check=2)
+        self.assertIn("changed since run", p.stderr)
+        self.assertIn("--new-run", p.stderr)
+        self.assertEqual(rows(db), self.reference)  # nothing stored was touched
+        mrvet("run", edited, "--db", db, "--quiet", "--new-run", check=0)
+        con = sqlite3.connect(db)
+        self.assertEqual(con.execute("SELECT count(*) FROM runs").fetchone()[0], 4)
+        con.close()
+
+    def test_shards_merge_to_the_whole(self):
+        shard_dbs = []
+        for k in (1, 2, 3):
+            db = os.path.join(self.tmp.name, f"shard{k}.db")
+            mrvet("run", self.study, "--db", db, "--shard", f"{k}/3", "--quiet", check=0)
+            shard_dbs.append(db)
+        cases = [{r[1] for r in rows(db)} for db in shard_dbs]
+        self.assertEqual(sum(len(c) for c in cases), CASES)  # disjoint, complete
+        merged = os.path.join(self.tmp.name, "merged.db")
+        mrvet("merge", merged, *shard_dbs, check=0)
+        self.assertEqual(rows(merged), self.reference)
+        mrvet("merge", merged, shard_dbs[0], check=0)  # idempotent
+        self.assertEqual(rows(merged), self.reference)
+        # a shard of another study is refused, and nothing of it is written
+        other = write(os.path.join(self.tmp.name, "other.yaml"),
+                      STUDY.format(seed=99, matrix=96, repeats=3))
+        odb = os.path.join(self.tmp.name, "other.db")
+        mrvet("run", other, "--db", odb, "--shard", "1/3", "--quiet", check=0)
+        p = mrvet("merge", merged, odb, check=2)
+        self.assertIn("different studies", p.stderr)
+        self.assertEqual(rows(merged), self.reference)
+
+    def test_export_csv_and_json(self):
+        out = os.path.join(self.tmp.name, "results.csv")
+        mrvet("export", self.ref_db, "--format", "csv", "-o", out, check=0)
+        with open(out, newline="", encoding="utf-8") as f:
+            table = list(csv.DictReader(f))
+        self.assertEqual(len(table), len(self.reference))
+        con = sqlite3.connect(self.ref_db)
+        stored = {(m, c, fam, sev, rep, met): v for (m, c, fam, sev, rep, met, v) in con.execute(
+            "SELECT u.model, c.case_key, p.family, p.severity, p.repeat, r.metric, r.value"
+            " FROM results r JOIN runs u ON u.id = r.run_id JOIN cases c ON c.id = r.case_id"
+            " JOIN perturbations p ON p.id = r.perturbation_id")}
+        con.close()
+        for row in table:
+            key = (row["model"], row["case"], row["family"], int(row["severity"]),
+                   int(row["repeat"]), row["metric"])
+            self.assertEqual(float(row["value"]), stored[key])  # %.17g round-trips exactly
+            json.loads(row["params"])
+        p = mrvet("export", self.ref_db, "--format", "json", check=0)
+        data = json.loads(p.stdout)
+        self.assertEqual(len(data), len(self.reference))
+        self.assertEqual({d["model"] for d in data}, {"zf_a", "zf_b"})
+        self.assertEqual(mrvet("export", self.ref_db, "--format", "xml", check=2).returncode, 2)
+
+    def test_locked_store_is_a_clear_error(self):
+        db = os.path.join(self.tmp.name, "locked.db")
+        mrvet("run", self.study, "--db", db, "--quiet", check=0)
+        con = sqlite3.connect(db, isolation_level=None)
+        con.execute("BEGIN EXCLUSIVE")
+        try:
+            p = mrvet("run", self.study, "--db", db, "--quiet", "--new-run")
+        finally:
+            con.execute("ROLLBACK")
+            con.close()
+        self.assertEqual(p.returncode, 2, p.stderr)
+        self.assertIn(db, p.stderr)
+        self.assertIn("locked", p.stderr)
+        self.assertEqual(rows(db), self.reference)
+
+
+if __name__ == "__main__":
+    MRVET = os.path.abspath(sys.argv[1])
+    unittest.main(argv=sys.argv[:1], verbosity=2)
