@@ -115,6 +115,16 @@ class Validation(unittest.TestCase):
         self.bad(good.replace("dataset:\n  kind: phantom\n  matrix: 64\n  coils: 4\n", ""),
                  "dataset", "required section is missing")
 
+    def test_every_example_study_is_valid(self):
+        here = os.path.dirname(os.path.abspath(__file__))
+        examples = os.path.join(here, "..", "..", "examples")
+        names = sorted(n for n in os.listdir(examples) if n.endswith(".yaml"))
+        self.assertIn("demo.yaml", names)
+        for name in names:
+            p = mrvet("run", os.path.join(examples, name), "--dry-run",
+                      "--db", os.path.join(self.tmp.name, name + ".db"))
+            self.assertEqual(p.returncode, 0, f"{name}: {p.stderr}")
+
     def test_missing_and_binary_files(self):
         p = mrvet("run", "/nonexistent/study.yaml", check=2)
         self.assertIn("/nonexistent/study.yaml", p.stderr)
