@@ -10,6 +10,7 @@ static const struct mrv_command commands[] = {
     {"run", "run a study file into a store (resumable, shardable)", mrv_cmd_run},
     {"merge", "combine the stores of a study's shards", mrv_cmd_merge},
     {"export", "write a store's results as a tidy CSV or JSON table", mrv_cmd_export},
+    {"slurm", "run a study as a Slurm job array, then merge and report", mrv_cmd_slurm},
     {"report", "turn a store into an HTML report", mrv_cmd_report},
     {"list", "list perturbations, metrics, adapters or datasets", mrv_cmd_list},
     {NULL, NULL, NULL},
