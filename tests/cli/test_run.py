@@ -18,6 +18,9 @@ import tempfile
 import time
 import unittest
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from storeutil import rows  # noqa: E402
+
 MRVET = None
 
 STUDY = """\
@@ -61,18 +64,6 @@ def mrvet(*args, check=None, timeout=600):
         raise AssertionError(f"mrvet {' '.join(args)} exited {p.returncode}, expected {check}:"
                              f"\n{p.stdout}\n{p.stderr}")
     return p
-
-
-def rows(db):
-    """Every stored number with its natural key (ids and times left out)."""
-    con = sqlite3.connect(db)
-    out = con.execute(
-        "SELECT u.model, c.case_key, p.family, p.severity, p.repeat, p.seed, p.params,"
-        " r.metric, r.value, r.null_reason FROM results r JOIN runs u ON u.id = r.run_id"
-        " JOIN cases c ON c.id = r.case_id JOIN perturbations p ON p.id = r.perturbation_id"
-        " ORDER BY 1, 2, 3, 4, 5, 8").fetchall()
-    con.close()
-    return out
 
 
 class Validation(unittest.TestCase):

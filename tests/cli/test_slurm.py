@@ -12,12 +12,14 @@ import os
 import shutil
 import signal
 import socket
-import sqlite3
 import subprocess
 import sys
 import tempfile
 import time
 import unittest
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from storeutil import rows  # noqa: E402
 
 MRVET = None
 
@@ -31,17 +33,6 @@ perturbations:
   - {family: noise, severities: [1, 3, 5], repeats: 2}
 metrics: [psnr, ssim, nmse]
 """
-
-
-def rows(db):
-    con = sqlite3.connect(db)
-    out = con.execute(
-        "SELECT u.model, c.case_key, p.family, p.severity, p.repeat, p.seed, p.params,"
-        " r.metric, r.value, r.null_reason FROM results r JOIN runs u ON u.id = r.run_id"
-        " JOIN cases c ON c.id = r.case_id JOIN perturbations p ON p.id = r.perturbation_id"
-        " ORDER BY 1, 2, 3, 4, 5, 8").fetchall()
-    con.close()
-    return out
 
 
 class Cluster:
