@@ -19,7 +19,7 @@ enum mrv_task {
 };
 
 #define MRV_CASE_ID_MAX 128
-#define MRV_META_MAX 16
+#define MRV_META_MAX 32
 #define MRV_META_KEY_MAX 32
 #define MRV_META_VAL_MAX 128
 

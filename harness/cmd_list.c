@@ -69,7 +69,7 @@ static void list_datasets(void)
     int n;
     const struct mrv_dataset_kind *const *t = mrv_dataset_kinds(&n);
     for (int i = 0; i < n; i++)
-        printf("%-8s %s\n", t[i]->name, t[i]->summary);
+        printf("%-11s %s\n", t[i]->name, t[i]->summary);
 }
 
 int mrv_cmd_list(int argc, char **argv)

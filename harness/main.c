@@ -12,6 +12,8 @@ static const struct mrv_command commands[] = {
     {"export", "write a store's results as a tidy CSV or JSON table", mrv_cmd_export},
     {"slurm", "run a study as a Slurm job array, then merge and report", mrv_cmd_slurm},
     {"report", "turn a store into an HTML report", mrv_cmd_report},
+    {"inspect", "describe a file, folder or built-in set: shapes, spacing, SHA-256",
+     mrv_cmd_inspect},
     {"list", "list perturbations, metrics, adapters or datasets", mrv_cmd_list},
     {NULL, NULL, NULL},
 };
