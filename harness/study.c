@@ -10,166 +10,16 @@
 #include <string.h>
 #include <yaml.h>
 
+#include "harness/yamlutil.h"
+
 #include "adapters/adapter.h"
 #include "core/strbuf.h"
 #include "datasets/dataset.h"
 #include "metrics/metric.h"
 
-struct ctx {
-    yaml_document_t *doc;
-    const char *origin;
-    struct mrv_error *err;
-};
-
-/* "file:line:col: path: message" — libyaml marks are 0-based. */
-static enum mrv_status fail_at(struct ctx *c, const yaml_node_t *n, enum mrv_status code,
-                               const char *path, const char *fmt, ...)
-    __attribute__((format(printf, 5, 6)));
-
-static enum mrv_status fail_at(struct ctx *c, const yaml_node_t *n, enum mrv_status code,
-                               const char *path, const char *fmt, ...)
-{
-    char msg[768];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(msg, sizeof msg, fmt, ap);
-    va_end(ap);
-    if (n)
-        return mrv_error_set(c->err, code, "%s:%zu:%zu: %s: %s", c->origin,
-                             n->start_mark.line + 1, n->start_mark.column + 1, path, msg);
-    return mrv_error_set(c->err, code, "%s: %s: %s", c->origin, path, msg);
-}
-
-static const char *scalar(const yaml_node_t *n)
-{
-    return n && n->type == YAML_SCALAR_NODE ? (const char *)n->data.scalar.value : NULL;
-}
-
-static const char *kind_name(const yaml_node_t *n)
-{
-    switch (n->type) {
-    case YAML_SCALAR_NODE: return "a scalar";
-    case YAML_SEQUENCE_NODE: return "a list";
-    case YAML_MAPPING_NODE: return "a mapping";
-    default: return "nothing";
-    }
-}
-
-/* Check that every key of mapping `n` is in `allowed` (NULL-terminated). */
-static enum mrv_status check_keys(struct ctx *c, const yaml_node_t *n, const char *path,
-                                  const char *const *allowed)
-{
-    if (n->type != YAML_MAPPING_NODE)
-        return fail_at(c, n, MRV_EINVAL, path, "expected a mapping, found %s", kind_name(n));
-    for (yaml_node_pair_t *p = n->data.mapping.pairs.start; p < n->data.mapping.pairs.top;
-         p++) {
-        const yaml_node_t *k = yaml_document_get_node(c->doc, p->key);
-        const char *key = scalar(k);
-        int ok = 0;
-        for (int i = 0; key && allowed[i]; i++)
-            ok = ok || strcmp(key, allowed[i]) == 0;
-        if (!ok) {
-            char list[512] = "";
-            size_t used = 0;
-            for (int i = 0; allowed[i] && used < sizeof list; i++)
-                used += (size_t)snprintf(list + used, sizeof list - used, "%s%s",
-                                         i ? ", " : "", allowed[i]);
-            return fail_at(c, k, MRV_EINVAL, path, "unknown key '%s'; expected one of: %s",
-                           key ? key : "(not a scalar)", list);
-        }
-        /* a key given twice is a mistake, not an override */
-        for (yaml_node_pair_t *q = n->data.mapping.pairs.start; q < p; q++) {
-            const char *other = scalar(yaml_document_get_node(c->doc, q->key));
-            if (key && other && strcmp(key, other) == 0)
-                return fail_at(c, k, MRV_EINVAL, path, "key '%s' appears twice", key);
-        }
-    }
-    return MRV_OK;
-}
-
-static yaml_node_t *get(struct ctx *c, const yaml_node_t *map, const char *key)
-{
-    for (yaml_node_pair_t *p = map->data.mapping.pairs.start; p < map->data.mapping.pairs.top;
-         p++) {
-        const char *k = scalar(yaml_document_get_node(c->doc, p->key));
-        if (k && strcmp(k, key) == 0)
-            return yaml_document_get_node(c->doc, p->value);
-    }
-    return NULL;
-}
-
-static enum mrv_status get_string(struct ctx *c, const yaml_node_t *map, const char *key,
-                                  const char *path, const char *def, char **out)
-{
-    const yaml_node_t *n = get(c, map, key);
-    char full[128];
-    snprintf(full, sizeof full, "%s%s%s", path, *path ? "." : "", key);
-    if (!n) {
-        if (!def)
-            return fail_at(c, map, MRV_EINVAL, full, "required key is missing");
-        *out = strdup(def);
-    } else {
-        const char *v = scalar(n);
-        if (!v)
-            return fail_at(c, n, MRV_EINVAL, full, "expected a string, found %s",
-                           kind_name(n));
-        if (strlen(v) > 1000)
-            return fail_at(c, n, MRV_EINVAL, full, "longer than 1000 characters");
-        *out = strdup(v);
-    }
-    return *out ? MRV_OK : mrv_error_set(c->err, MRV_ENOMEM, "out of memory");
-}
-
-static enum mrv_status get_number(struct ctx *c, const yaml_node_t *map, const char *key,
-                                  const char *path, double def, double min, double max,
-                                  int integer, double *out)
-{
-    const yaml_node_t *n = get(c, map, key);
-    char full[128];
-    snprintf(full, sizeof full, "%s%s%s", path, *path ? "." : "", key);
-    if (!n) {
-        *out = def;
-        return MRV_OK;
-    }
-    const char *v = scalar(n);
-    char *end = NULL;
-    errno = 0;
-    double d = v ? strtod(v, &end) : NAN;
-    int bad = !v || end == v || *end || errno || !isfinite(d) ||
-              (integer && d != floor(d)) || d < min || d > max;
-    if (bad)
-        return fail_at(c, n, MRV_EINVAL, full, "expected %s in %.17g..%.17g, found '%s'",
-                       integer ? "an integer" : "a number", min, max, v ? v : kind_name(n));
-    *out = d;
-    return MRV_OK;
-}
-
-static enum mrv_status get_bool(struct ctx *c, const yaml_node_t *map, const char *key,
-                                const char *path, bool def, bool *out)
-{
-    const yaml_node_t *n = get(c, map, key);
-    if (!n) {
-        *out = def;
-        return MRV_OK;
-    }
-    const char *v = scalar(n);
-    if (v && (!strcmp(v, "true") || !strcmp(v, "yes"))) {
-        *out = true;
-        return MRV_OK;
-    }
-    if (v && (!strcmp(v, "false") || !strcmp(v, "no"))) {
-        *out = false;
-        return MRV_OK;
-    }
-    char full[128];
-    snprintf(full, sizeof full, "%s.%s", path, key);
-    return fail_at(c, n, MRV_EINVAL, full, "expected true or false, found '%s'",
-                   v ? v : kind_name(n));
-}
-
 /* A node as JSON, for the opaque `report:` and `gate:` sections. Scalars
  * that read fully as numbers or booleans are written as such. */
-static void node_json(struct ctx *c, const yaml_node_t *n, struct mrv_strbuf *b)
+static void node_json(struct mrv_yaml *c, const yaml_node_t *n, struct mrv_strbuf *b)
 {
     if (!n) {
         mrv_strbuf_append(b, "null");
@@ -199,7 +49,7 @@ static void node_json(struct ctx *c, const yaml_node_t *n, struct mrv_strbuf *b)
              p++) {
             if (p != n->data.mapping.pairs.start)
                 mrv_strbuf_append(b, ",");
-            const char *k = scalar(yaml_document_get_node(c->doc, p->key));
+            const char *k = mrv_yaml_scalar(yaml_document_get_node(c->doc, p->key));
             mrv_strbuf_json_string(b, k ? k : "");
             mrv_strbuf_append(b, ":");
             node_json(c, yaml_document_get_node(c->doc, p->value), b);
@@ -208,12 +58,12 @@ static void node_json(struct ctx *c, const yaml_node_t *n, struct mrv_strbuf *b)
     }
 }
 
-static enum mrv_status opaque_section(struct ctx *c, const yaml_node_t *root, const char *key,
+static enum mrv_status opaque_section(struct mrv_yaml *c, const yaml_node_t *root, const char *key,
                                       char **out)
 {
-    const yaml_node_t *n = get(c, root, key);
+    const yaml_node_t *n = mrv_yaml_get(c, root, key);
     if (n && n->type != YAML_MAPPING_NODE)
-        return fail_at(c, n, MRV_EINVAL, key, "expected a mapping, found %s", kind_name(n));
+        return mrv_yaml_fail(c, n, MRV_EINVAL, key, "expected a mapping, found %s", mrv_yaml_kind(n));
     struct mrv_strbuf b;
     mrv_strbuf_init(&b);
     if (n)
@@ -228,97 +78,97 @@ static enum mrv_status opaque_section(struct ctx *c, const yaml_node_t *root, co
 
 /* ---- sections ----------------------------------------------------------- */
 
-static enum mrv_status parse_dataset(struct ctx *c, const yaml_node_t *root,
+static enum mrv_status parse_dataset(struct mrv_yaml *c, const yaml_node_t *root,
                                      struct mrv_study *st)
 {
     static const char *const keys[] = {"kind", "path", "matrix", "coils", "limit", "strict",
                                        NULL};
-    const yaml_node_t *n = get(c, root, "dataset");
+    const yaml_node_t *n = mrv_yaml_get(c, root, "dataset");
     if (!n)
-        return fail_at(c, root, MRV_EINVAL, "dataset", "required section is missing");
-    enum mrv_status s = check_keys(c, n, "dataset", keys);
+        return mrv_yaml_fail(c, root, MRV_EINVAL, "dataset", "required section is missing");
+    enum mrv_status s = mrv_yaml_check_keys(c, n, "dataset", keys);
     double v;
     if (s == MRV_OK)
-        s = get_string(c, n, "kind", "dataset", NULL, &st->dataset);
+        s = mrv_yaml_string(c, n, "kind", "dataset", NULL, &st->dataset);
     if (s == MRV_OK) {
         int nk, found = 0;
         const struct mrv_dataset_kind *const *kinds = mrv_dataset_kinds(&nk);
         for (int i = 0; i < nk; i++)
             found = found || strcmp(kinds[i]->name, st->dataset) == 0;
         if (!found)
-            s = fail_at(c, get(c, n, "kind"), MRV_ENOTFOUND, "dataset.kind",
+            s = mrv_yaml_fail(c, mrv_yaml_get(c, n, "kind"), MRV_ENOTFOUND, "dataset.kind",
                         "unknown dataset '%s' (see `mrvet list datasets`)", st->dataset);
     }
     if (s == MRV_OK)
-        s = get_string(c, n, "path", "dataset", "", &st->dataset_path);
-    if (s == MRV_OK && (s = get_number(c, n, "matrix", "dataset", 320, 16, 4096, 1, &v)) == MRV_OK)
+        s = mrv_yaml_string(c, n, "path", "dataset", "", &st->dataset_path);
+    if (s == MRV_OK && (s = mrv_yaml_number(c, n, "matrix", "dataset", 320, 16, 4096, 1, &v)) == MRV_OK)
         st->matrix = (size_t)v;
-    if (s == MRV_OK && (s = get_number(c, n, "coils", "dataset", 8, 1, 64, 1, &v)) == MRV_OK)
+    if (s == MRV_OK && (s = mrv_yaml_number(c, n, "coils", "dataset", 8, 1, 64, 1, &v)) == MRV_OK)
         st->coils = (int)v;
-    if (s == MRV_OK && (s = get_number(c, n, "limit", "dataset", 0, 0, 1e9, 1, &v)) == MRV_OK)
+    if (s == MRV_OK && (s = mrv_yaml_number(c, n, "limit", "dataset", 0, 0, 1e9, 1, &v)) == MRV_OK)
         st->limit = (size_t)v;
     if (s == MRV_OK)
-        s = get_bool(c, n, "strict", "dataset", false, &st->strict);
+        s = mrv_yaml_bool(c, n, "strict", "dataset", false, &st->strict);
     return s;
 }
 
-static enum mrv_status parse_undersampling(struct ctx *c, const yaml_node_t *root,
+static enum mrv_status parse_undersampling(struct mrv_yaml *c, const yaml_node_t *root,
                                            struct mrv_study *st)
 {
     static const char *const keys[] = {"pattern", "acceleration", "center_fraction", NULL};
-    const yaml_node_t *n = get(c, root, "undersampling");
+    const yaml_node_t *n = mrv_yaml_get(c, root, "undersampling");
     st->acceleration = 4.0;
     st->center_fraction = 0.08;
     if (!n)
         return MRV_OK;
-    enum mrv_status s = check_keys(c, n, "undersampling", keys);
+    enum mrv_status s = mrv_yaml_check_keys(c, n, "undersampling", keys);
     char *pattern = NULL;
     if (s == MRV_OK)
-        s = get_string(c, n, "pattern", "undersampling", "random", &pattern);
+        s = mrv_yaml_string(c, n, "pattern", "undersampling", "random", &pattern);
     if (s == MRV_OK && strcmp(pattern, "random") != 0)
-        s = fail_at(c, get(c, n, "pattern"), MRV_EINVAL, "undersampling.pattern",
+        s = mrv_yaml_fail(c, mrv_yaml_get(c, n, "pattern"), MRV_EINVAL, "undersampling.pattern",
                     "unknown pattern '%s'; expected: random", pattern);
     free(pattern);
     if (s == MRV_OK)
-        s = get_number(c, n, "acceleration", "undersampling", 4.0, 1.0, 64.0, 0,
+        s = mrv_yaml_number(c, n, "acceleration", "undersampling", 4.0, 1.0, 64.0, 0,
                        &st->acceleration);
     if (s == MRV_OK)
-        s = get_number(c, n, "center_fraction", "undersampling", 0.08, 1e-6, 1.0, 0,
+        s = mrv_yaml_number(c, n, "center_fraction", "undersampling", 0.08, 1e-6, 1.0, 0,
                        &st->center_fraction);
     if (s == MRV_OK && st->center_fraction > 1.0 / st->acceleration)
-        s = fail_at(c, n, MRV_EINVAL, "undersampling",
+        s = mrv_yaml_fail(c, n, MRV_EINVAL, "undersampling",
                     "center_fraction %g samples more than 1/acceleration = %g of k-space",
                     st->center_fraction, 1.0 / st->acceleration);
     return s;
 }
 
-static enum mrv_status parse_models(struct ctx *c, const yaml_node_t *root,
+static enum mrv_status parse_models(struct mrv_yaml *c, const yaml_node_t *root,
                                     struct mrv_study *st)
 {
     static const char *const keys[] = {"name", "adapter", "model", "version", NULL};
-    const yaml_node_t *n = get(c, root, "models");
+    const yaml_node_t *n = mrv_yaml_get(c, root, "models");
     if (!n)
-        return fail_at(c, root, MRV_EINVAL, "models", "required section is missing");
+        return mrv_yaml_fail(c, root, MRV_EINVAL, "models", "required section is missing");
     if (n->type != YAML_SEQUENCE_NODE || n->data.sequence.items.top == n->data.sequence.items.start)
-        return fail_at(c, n, MRV_EINVAL, "models", "expected a non-empty list of models");
+        return mrv_yaml_fail(c, n, MRV_EINVAL, "models", "expected a non-empty list of models");
     for (yaml_node_item_t *i = n->data.sequence.items.start; i < n->data.sequence.items.top;
          i++) {
         char path[64];
         snprintf(path, sizeof path, "models[%d]", st->nmodels);
         if (st->nmodels == MRV_STUDY_MAX_MODELS)
-            return fail_at(c, n, MRV_EINVAL, "models", "more than %d models",
+            return mrv_yaml_fail(c, n, MRV_EINVAL, "models", "more than %d models",
                            MRV_STUDY_MAX_MODELS);
         const yaml_node_t *m = yaml_document_get_node(c->doc, *i);
         struct mrv_model_spec *ms = &st->models[st->nmodels++];
-        enum mrv_status s = check_keys(c, m, path, keys);
+        enum mrv_status s = mrv_yaml_check_keys(c, m, path, keys);
         if (s == MRV_OK)
-            s = get_string(c, m, "adapter", path, NULL, &ms->adapter);
+            s = mrv_yaml_string(c, m, "adapter", path, NULL, &ms->adapter);
         if (s == MRV_OK)
-            s = get_string(c, m, "model", path, NULL, &ms->model);
+            s = mrv_yaml_string(c, m, "model", path, NULL, &ms->model);
         if (s == MRV_OK)
-            s = get_string(c, m, "name", path, ms->model, &ms->name);
+            s = mrv_yaml_string(c, m, "name", path, ms->model, &ms->name);
         if (s == MRV_OK)
-            s = get_string(c, m, "version", path, "", &ms->version);
+            s = mrv_yaml_string(c, m, "version", path, "", &ms->version);
         if (s != MRV_OK)
             return s;
         int nk, found = 0;
@@ -326,7 +176,7 @@ static enum mrv_status parse_models(struct ctx *c, const yaml_node_t *root,
         for (int k = 0; k < nk; k++)
             found = found || strcmp(kinds[k]->name, ms->adapter) == 0;
         if (!found)
-            return fail_at(c, get(c, m, "adapter"), MRV_ENOTFOUND, path,
+            return mrv_yaml_fail(c, mrv_yaml_get(c, m, "adapter"), MRV_ENOTFOUND, path,
                            "unknown adapter '%s' (see `mrvet list adapters`)", ms->adapter);
         if (strcmp(ms->adapter, "builtin") == 0) {
             int nb;
@@ -335,18 +185,18 @@ static enum mrv_status parse_models(struct ctx *c, const yaml_node_t *root,
             for (int k = 0; k < nb; k++)
                 found = found || strcmp(b[k].name, ms->model) == 0;
             if (!found)
-                return fail_at(c, get(c, m, "model"), MRV_ENOTFOUND, path,
+                return mrv_yaml_fail(c, mrv_yaml_get(c, m, "model"), MRV_ENOTFOUND, path,
                                "no builtin model '%s' (see `mrvet list adapters`)", ms->model);
         }
         for (int k = 0; k < st->nmodels - 1; k++)
             if (strcmp(st->models[k].name, ms->name) == 0)
-                return fail_at(c, m, MRV_EINVAL, path,
+                return mrv_yaml_fail(c, m, MRV_EINVAL, path,
                                "model name '%s' is used twice; names must be unique", ms->name);
     }
     return MRV_OK;
 }
 
-static enum mrv_status parse_severities(struct ctx *c, const yaml_node_t *n, const char *path,
+static enum mrv_status parse_severities(struct mrv_yaml *c, const yaml_node_t *n, const char *path,
                                         struct mrv_pert_spec *ps)
 {
     char full[96];
@@ -358,19 +208,19 @@ static enum mrv_status parse_severities(struct ctx *c, const yaml_node_t *n, con
         return MRV_OK;
     }
     if (n->type != YAML_SEQUENCE_NODE || n->data.sequence.items.top == n->data.sequence.items.start)
-        return fail_at(c, n, MRV_EINVAL, full, "expected a non-empty list like [1, 2, 3, 4, 5]");
+        return mrv_yaml_fail(c, n, MRV_EINVAL, full, "expected a non-empty list like [1, 2, 3, 4, 5]");
     int prev = 0;
     for (yaml_node_item_t *i = n->data.sequence.items.start; i < n->data.sequence.items.top;
          i++) {
         const yaml_node_t *v = yaml_document_get_node(c->doc, *i);
-        const char *t = scalar(v);
+        const char *t = mrv_yaml_scalar(v);
         char *end = NULL;
         long sev = t ? strtol(t, &end, 10) : 0;
         if (!t || *end || end == t || sev < 1 || sev > MRV_SEVERITY_MAX)
-            return fail_at(c, v, MRV_EINVAL, full, "expected severities 1..%d, found '%s'",
-                           MRV_SEVERITY_MAX, t ? t : kind_name(v));
+            return mrv_yaml_fail(c, v, MRV_EINVAL, full, "expected severities 1..%d, found '%s'",
+                           MRV_SEVERITY_MAX, t ? t : mrv_yaml_kind(v));
         if (sev <= prev)
-            return fail_at(c, v, MRV_EINVAL, full,
+            return mrv_yaml_fail(c, v, MRV_EINVAL, full,
                            "severities must be listed once each, in increasing order");
         prev = (int)sev;
         ps->severities[ps->nsev++] = (int)sev;
@@ -378,56 +228,56 @@ static enum mrv_status parse_severities(struct ctx *c, const yaml_node_t *n, con
     return MRV_OK;
 }
 
-static enum mrv_status parse_perturbations(struct ctx *c, const yaml_node_t *root,
+static enum mrv_status parse_perturbations(struct mrv_yaml *c, const yaml_node_t *root,
                                            struct mrv_study *st)
 {
     static const char *const keys[] = {"family", "severities", "repeats", NULL};
-    const yaml_node_t *n = get(c, root, "perturbations");
+    const yaml_node_t *n = mrv_yaml_get(c, root, "perturbations");
     if (!n)
         return MRV_OK; /* clean inputs only */
     if (n->type != YAML_SEQUENCE_NODE)
-        return fail_at(c, n, MRV_EINVAL, "perturbations", "expected a list, found %s",
-                       kind_name(n));
+        return mrv_yaml_fail(c, n, MRV_EINVAL, "perturbations", "expected a list, found %s",
+                       mrv_yaml_kind(n));
     for (yaml_node_item_t *i = n->data.sequence.items.start; i < n->data.sequence.items.top;
          i++) {
         char path[64];
         snprintf(path, sizeof path, "perturbations[%d]", st->nperts);
         if (st->nperts == MRV_STUDY_MAX_PERTS)
-            return fail_at(c, n, MRV_EINVAL, "perturbations", "more than %d entries",
+            return mrv_yaml_fail(c, n, MRV_EINVAL, "perturbations", "more than %d entries",
                            MRV_STUDY_MAX_PERTS);
         const yaml_node_t *m = yaml_document_get_node(c->doc, *i);
         struct mrv_pert_spec *ps = &st->perts[st->nperts++];
         double v;
-        enum mrv_status s = check_keys(c, m, path, keys);
+        enum mrv_status s = mrv_yaml_check_keys(c, m, path, keys);
         if (s == MRV_OK)
-            s = get_string(c, m, "family", path, NULL, &ps->family);
+            s = mrv_yaml_string(c, m, "family", path, NULL, &ps->family);
         if (s == MRV_OK && !mrv_perturbation_find(ps->family))
-            s = fail_at(c, get(c, m, "family"), MRV_ENOTFOUND, path,
+            s = mrv_yaml_fail(c, mrv_yaml_get(c, m, "family"), MRV_ENOTFOUND, path,
                         "unknown perturbation '%s' (see `mrvet list perturbations`)",
                         ps->family);
         if (s == MRV_OK && mrv_perturbation_find(ps->family)->domain != MRV_DOMAIN_KSPACE)
-            s = fail_at(c, get(c, m, "family"), MRV_EINVAL, path,
+            s = mrv_yaml_fail(c, mrv_yaml_get(c, m, "family"), MRV_EINVAL, path,
                         "'%s' acts on images; a reconstruction study perturbs k-space",
                         ps->family);
         if (s == MRV_OK)
-            s = parse_severities(c, get(c, m, "severities"), path, ps);
-        if (s == MRV_OK && (s = get_number(c, m, "repeats", path, 1, 1, 1000, 1, &v)) == MRV_OK)
+            s = parse_severities(c, mrv_yaml_get(c, m, "severities"), path, ps);
+        if (s == MRV_OK && (s = mrv_yaml_number(c, m, "repeats", path, 1, 1, 1000, 1, &v)) == MRV_OK)
             ps->repeats = (int)v;
         if (s != MRV_OK)
             return s;
         for (int k = 0; k < st->nperts - 1; k++)
             if (strcmp(st->perts[k].family, ps->family) == 0)
-                return fail_at(c, m, MRV_EINVAL, path,
+                return mrv_yaml_fail(c, m, MRV_EINVAL, path,
                                "perturbation '%s' is listed twice; list its severities once",
                                ps->family);
     }
     return MRV_OK;
 }
 
-static enum mrv_status parse_metrics(struct ctx *c, const yaml_node_t *root,
+static enum mrv_status parse_metrics(struct mrv_yaml *c, const yaml_node_t *root,
                                      struct mrv_study *st)
 {
-    const yaml_node_t *n = get(c, root, "metrics");
+    const yaml_node_t *n = mrv_yaml_get(c, root, "metrics");
     if (!n) {
         static const char *const defaults[] = {"psnr", "ssim", "nmse"};
         for (int i = 0; i < 3; i++)
@@ -436,20 +286,20 @@ static enum mrv_status parse_metrics(struct ctx *c, const yaml_node_t *root,
         return MRV_OK;
     }
     if (n->type != YAML_SEQUENCE_NODE || n->data.sequence.items.top == n->data.sequence.items.start)
-        return fail_at(c, n, MRV_EINVAL, "metrics", "expected a non-empty list like [psnr, ssim]");
+        return mrv_yaml_fail(c, n, MRV_EINVAL, "metrics", "expected a non-empty list like [psnr, ssim]");
     for (yaml_node_item_t *i = n->data.sequence.items.start; i < n->data.sequence.items.top;
          i++) {
         const yaml_node_t *v = yaml_document_get_node(c->doc, *i);
-        const char *t = scalar(v);
+        const char *t = mrv_yaml_scalar(v);
         if (st->nmetrics == MRV_STUDY_MAX_METRICS)
-            return fail_at(c, v, MRV_EINVAL, "metrics", "more than %d metrics",
+            return mrv_yaml_fail(c, v, MRV_EINVAL, "metrics", "more than %d metrics",
                            MRV_STUDY_MAX_METRICS);
         if (!t || !mrv_metric_find(t))
-            return fail_at(c, v, MRV_ENOTFOUND, "metrics",
+            return mrv_yaml_fail(c, v, MRV_ENOTFOUND, "metrics",
                            "unknown metric '%s' (see `mrvet list metrics`)", t ? t : "?");
         for (int k = 0; k < st->nmetrics; k++)
             if (strcmp(st->metrics[k], t) == 0)
-                return fail_at(c, v, MRV_EINVAL, "metrics", "metric '%s' is listed twice", t);
+                return mrv_yaml_fail(c, v, MRV_EINVAL, "metrics", "metric '%s' is listed twice", t);
         if (!(st->metrics[st->nmetrics++] = strdup(t)))
             return mrv_error_set(c->err, MRV_ENOMEM, "out of memory");
     }
@@ -540,24 +390,24 @@ enum mrv_status mrv_study_load_text(const char *text, size_t len, const char *or
         }
         yaml_parser_delete(&parser);
     }
-    struct ctx c = {&doc, origin, err};
+    struct mrv_yaml c = {&doc, origin, err};
     yaml_node_t *root = have_doc ? yaml_document_get_root_node(&doc) : NULL;
     if (s == MRV_OK && (!root || root->type != YAML_MAPPING_NODE))
         s = mrv_error_set(err, MRV_EFORMAT, "%s: expected a study (a YAML mapping with study, "
                           "dataset, models, ...), found %s", origin,
-                          root ? kind_name(root) : "an empty document");
+                          root ? mrv_yaml_kind(root) : "an empty document");
     static const char *const keys[] = {"study", "seed", "dataset", "undersampling", "models",
                                        "perturbations", "metrics", "jobs", "report", "gate",
                                        NULL};
     double v;
     if (s == MRV_OK)
-        s = check_keys(&c, root, "study file", keys);
+        s = mrv_yaml_check_keys(&c, root, "study file", keys);
     if (s == MRV_OK)
-        s = get_string(&c, root, "study", "", NULL, &st->name);
-    if (s == MRV_OK && (s = get_number(&c, root, "seed", "", 0, 0, 9007199254740991.0, 1, &v)) ==
+        s = mrv_yaml_string(&c, root, "study", "", NULL, &st->name);
+    if (s == MRV_OK && (s = mrv_yaml_number(&c, root, "seed", "", 0, 0, 9007199254740991.0, 1, &v)) ==
                            MRV_OK)
         st->seed = (uint64_t)v; /* integers above 2^53 would not survive a double */
-    if (s == MRV_OK && (s = get_number(&c, root, "jobs", "", 0, 0, 64, 1, &v)) == MRV_OK)
+    if (s == MRV_OK && (s = mrv_yaml_number(&c, root, "jobs", "", 0, 0, 64, 1, &v)) == MRV_OK)
         st->jobs = (int)v;
     if (s == MRV_OK)
         s = parse_dataset(&c, root, st);
@@ -643,6 +493,31 @@ void mrv_study_free(struct mrv_study *st)
     free(st->gate_json);
     free(st->config_json);
     free(st);
+}
+
+enum mrv_status mrv_study_set_dataset(struct mrv_study *st, const char *kind,
+                                      struct mrv_error *err)
+{
+    int nk, found = 0;
+    const struct mrv_dataset_kind *const *kinds = mrv_dataset_kinds(&nk);
+    for (int i = 0; i < nk; i++)
+        found = found || strcmp(kinds[i]->name, kind) == 0;
+    if (!found)
+        return mrv_error_set(err, MRV_ENOTFOUND,
+                             "dataset '%s' is unknown (see `mrvet list datasets`)", kind);
+    char *k = strdup(kind), *p = strdup("");
+    if (!k || !p) {
+        free(k);
+        free(p);
+        return mrv_error_set(err, MRV_ENOMEM, "out of memory");
+    }
+    free(st->dataset);
+    free(st->dataset_path);
+    st->dataset = k;
+    st->dataset_path = p;
+    free(st->config_json);
+    st->config_json = NULL;
+    return resolve(st, err);
 }
 
 size_t mrv_study_items_per_case(const struct mrv_study *st)

@@ -84,6 +84,11 @@ void mrv_study_free(struct mrv_study *st);
  * repeats. Each runs every model. */
 size_t mrv_study_items_per_case(const struct mrv_study *st);
 
+/* Replace the study's data set by the built-in set `kind` (no path) and
+ * re-resolve its configuration and hash. MRV_ENOTFOUND for an unknown kind. */
+enum mrv_status mrv_study_set_dataset(struct mrv_study *st, const char *kind,
+                                      struct mrv_error *err);
+
 /* The built-in demo study's YAML text (examples/demo.yaml, compiled in). */
 const char *mrv_study_demo_text(void);
 

@@ -157,6 +157,22 @@ class Demo(unittest.TestCase):
         self.assertTrue(os.path.getsize(out) > 1000)
 
 
+class DemoColin27(unittest.TestCase):
+    def test_demo_on_the_colin27_brain(self):
+        """`mrvet demo --dataset colin27`: the real T1 brain from Debian's
+        mricron-data, 12 axial slices, the same grid and metrics."""
+        with tempfile.TemporaryDirectory(prefix="mrvet-demo-c27-") as out:
+            run("demo", "--out", out, "--dataset", "colin27")
+            db = sqlite3.connect(os.path.join(out, "demo.db"))
+            ncases = db.execute("SELECT count(*) FROM cases WHERE dataset = 'colin27'").fetchone()[0]
+            self.assertEqual(ncases, 12)
+            self.assertEqual(db.execute("SELECT count(*) FROM results WHERE value IS NOT NULL")
+                             .fetchone()[0], ncases * (1 + SEVERITIES * REPEATS) * len(METRICS))
+            cfg = json.loads(db.execute("SELECT config_json FROM runs").fetchone()[0])
+            self.assertEqual(cfg["dataset"]["kind"], "colin27")
+            db.close()
+
+
 class Usage(unittest.TestCase):
     def test_help(self):
         p = run("--help")
