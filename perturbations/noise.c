@@ -9,17 +9,27 @@
 static const struct mrv_param noise_params[] = {
     {"snr", "", 20.0, 0.1, 1.0e5,
      "mean foreground signal / noise standard deviation per real component, coil image"},
+    {"coil_correlation", "", 0.0, 0.0, 0.95,
+     "rho: noise correlation of coils i, j is rho^|i-j| (0 = white)"},
+    {"rician", "", 1, 0, 1, "magnitude images: 1 Rician (noise before |.|), 0 Gaussian"},
     {NULL, NULL, 0, 0, 0, NULL},
 };
 
 /* Each step halves the SNR (+6 dB noise power): barely visible at 1,
  * diagnostic quality clearly lost at 5. */
 static const double noise_severity[MRV_SEVERITY_MAX][MRV_PERT_MAX_PARAMS] = {
-    {40.0}, {20.0}, {10.0}, {5.0}, {2.5},
+    {40.0, 0, 1}, {20.0, 0, 1}, {10.0, 0, 1}, {5.0, 0, 1}, {2.5, 0, 1},
 };
 
+#define NOISE_MAX_COILS 64
+
 struct noise_plan {
-    double snr;
+    double snr, rho;
+    int rician, image; /* image: data is a magnitude image (f32) */
+    size_t coils, plane;
+    /* Cholesky factor of the coil correlation matrix C_ij = rho^|i-j|
+     * (lower triangular, row-major nc x nc): correlated noise = L w. */
+    double *chol;
 };
 
 double mrv_foreground_mean(const float *ref, size_t count, double frac)
@@ -40,6 +50,14 @@ double mrv_foreground_mean(const float *ref, size_t count, double frac)
     return sum / (double)n;
 }
 
+static void noise_destroy(void *plan)
+{
+    struct noise_plan *np = plan;
+    if (np)
+        free(np->chol);
+    free(np);
+}
+
 static enum mrv_status noise_plan_create(const struct mrv_array *shape, const double *p,
                                          void **plan, struct mrv_error *err)
 {
@@ -47,14 +65,45 @@ static enum mrv_status noise_plan_create(const struct mrv_array *shape, const do
     enum mrv_status s = mrv_perturbation_check(&mrv_pert_noise, p, err);
     if (s != MRV_OK)
         return s;
-    if (shape->dtype != MRV_C64 || shape->ndim < 2)
+    int image = shape->dtype == MRV_F32 && shape->ndim >= 2;
+    if (!image && (shape->dtype != MRV_C64 || shape->ndim < 2))
         return mrv_error_set(err, MRV_EINVAL,
-                             "perturbation noise: needs complex k-space, got %s data of rank %d",
+                             "perturbation noise: needs complex k-space or a magnitude image "
+                             "(f32), got %s data of rank %d",
                              mrv_dtype_name(shape->dtype), shape->ndim);
-    struct noise_plan *np = malloc(sizeof *np);
+    struct noise_plan *np = calloc(1, sizeof *np);
     if (!np)
         return mrv_error_set(err, MRV_ENOMEM, "perturbation noise: out of memory");
     np->snr = p[0];
+    np->rho = p[1];
+    np->rician = lround(p[2]) == 1;
+    np->image = image;
+    np->coils = !image && shape->ndim == 4 ? shape->dims[1] : 1;
+    np->plane = shape->ndim >= 2 ? shape->dims[shape->ndim - 2] * shape->dims[shape->ndim - 1] : 1;
+    if (np->rho > 0 && !image) {
+        size_t n = np->coils;
+        if (n > NOISE_MAX_COILS) {
+            noise_destroy(np);
+            return mrv_error_set(err, MRV_EINVAL,
+                                 "perturbation noise: %zu coils with coil_correlation, expected "
+                                 "<= %d", n, NOISE_MAX_COILS);
+        }
+        np->chol = calloc(n * n, sizeof *np->chol);
+        if (!np->chol) {
+            noise_destroy(np);
+            return mrv_error_set(err, MRV_ENOMEM, "perturbation noise: out of memory");
+        }
+        /* Cholesky-Banachiewicz of C_ij = rho^|i-j| (positive definite for
+         * |rho| < 1: the AR(1) correlation matrix) */
+        double *L = np->chol;
+        for (size_t i = 0; i < n; i++)
+            for (size_t j = 0; j <= i; j++) {
+                double sum = pow(np->rho, (double)(i - j));
+                for (size_t q = 0; q < j; q++)
+                    sum -= L[i * n + q] * L[j * n + q];
+                L[i * n + j] = i == j ? sqrt(sum) : sum / L[j * n + j];
+            }
+    }
     *plan = np;
     return MRV_OK;
 }
@@ -74,22 +123,66 @@ static enum mrv_status noise_execute(const void *plan, uint64_t seed,
     double sigma = signal / np->snr;
     struct mrv_rng stream;
     gsl_rng *rng = mrv_rng_init(&stream, seed);
-    float complex *k = data->data;
     size_t n = mrv_array_count(data);
-    for (size_t i = 0; i < n; i++) {
-        double re = gsl_ran_gaussian_ziggurat(rng, sigma);
-        double im = gsl_ran_gaussian_ziggurat(rng, sigma);
-        k[i] += (float)re + I * (float)im;
+    if (np->image) {
+        /* Magnitude data: complex Gaussian noise added before the
+         * magnitude gives the Rician distribution (Gudbjartsson & Patz
+         * 1995; MONAI RandRicianNoise); or additive Gaussian. */
+        if (data->dtype != MRV_F32 || mrv_array_count(data) % np->plane)
+            return mrv_error_set(err, MRV_EINVAL, "perturbation noise: the plan was made for "
+                                                  "a magnitude image, got %s data",
+                                 mrv_dtype_name(data->dtype));
+        float *m = data->data;
+        for (size_t i = 0; i < n; i++) {
+            double re = m[i] + gsl_ran_gaussian_ziggurat(rng, sigma);
+            if (np->rician) {
+                double im = gsl_ran_gaussian_ziggurat(rng, sigma);
+                m[i] = (float)sqrt(re * re + im * im);
+            } else {
+                m[i] = (float)re;
+            }
+        }
+    } else if (np->chol) {
+        if (data->dtype != MRV_C64 || n % (np->coils * np->plane))
+            return mrv_error_set(err, MRV_EINVAL,
+                                 "perturbation noise: k-space does not match the plan's %zu coils",
+                                 np->coils);
+        float complex *k = data->data;
+        size_t nc = np->coils, block = nc * np->plane;
+        double wr[NOISE_MAX_COILS], wi[NOISE_MAX_COILS];
+        for (size_t b = 0; b < n; b += block)
+            for (size_t i = 0; i < np->plane; i++) {
+                for (size_t c = 0; c < nc; c++) {
+                    wr[c] = gsl_ran_gaussian_ziggurat(rng, sigma);
+                    wi[c] = gsl_ran_gaussian_ziggurat(rng, sigma);
+                }
+                for (size_t c = 0; c < nc; c++) {
+                    double re = 0, im = 0;
+                    for (size_t q = 0; q <= c; q++) {
+                        re += np->chol[c * nc + q] * wr[q];
+                        im += np->chol[c * nc + q] * wi[q];
+                    }
+                    k[b + c * np->plane + i] += (float)re + I * (float)im;
+                }
+            }
+    } else {
+        if (data->dtype != MRV_C64)
+            return mrv_error_set(err, MRV_EINVAL, "perturbation noise: the plan was made for "
+                                                  "k-space, got %s data",
+                                 mrv_dtype_name(data->dtype));
+        float complex *k = data->data;
+        for (size_t i = 0; i < n; i++) {
+            double re = gsl_ran_gaussian_ziggurat(rng, sigma);
+            double im = gsl_ran_gaussian_ziggurat(rng, sigma);
+            k[i] += (float)re + I * (float)im;
+        }
     }
     mrv_drawn_add(drawn, "snr", np->snr);
     mrv_drawn_add(drawn, "sigma", sigma);
     mrv_drawn_add(drawn, "signal_mean", signal);
+    if (np->chol)
+        mrv_drawn_add(drawn, "coil_correlation", np->rho);
     return MRV_OK;
-}
-
-static void noise_destroy(void *plan)
-{
-    free(plan);
 }
 
 const struct mrv_perturbation mrv_pert_noise = {
@@ -101,4 +194,5 @@ const struct mrv_perturbation mrv_pert_noise = {
     .plan = noise_plan_create,
     .execute = noise_execute,
     .destroy = noise_destroy,
+    .layouts = MRV_LAYOUT_KSPACE | MRV_LAYOUT_IMAGE,
 };

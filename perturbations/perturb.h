@@ -13,6 +13,16 @@
  * family's domain on entry (for MRV_DOMAIN_KSPACE: the case's k-space
  * (slices, coils, ky, kx) c64), so families chain by running one after the
  * other on the same buffer. What was actually drawn is returned in `drawn`.
+ * `clean` is read only: its reference (signal level), coil maps (the
+ * object), spacing (mm -> pixels) and, when present, its undersampling mask
+ * (motion times only the sampled lines).
+ *
+ * Axes (perturbations/common.h, docs/perturbations/README.md): the last
+ * k-space axis kx is the phase-encode axis (one column = one acquired line,
+ * the axis masks run along); ky is the readout. Single-coil k-space
+ * (slices, ky, kx) c64 is accepted wherever multi-coil is. Enumerated
+ * parameters (orderings, trajectories, map kinds) are whole numbers in the
+ * double parameter vector; each family's docs page lists their meaning.
  */
 #ifndef MRV_PERTURBATIONS_PERTURB_H
 #define MRV_PERTURBATIONS_PERTURB_H
@@ -21,11 +31,20 @@
 
 #include "core/case.h"
 
-#define MRV_PERT_MAX_PARAMS 8
-#define MRV_PERT_MAX_DRAWN 8
+#define MRV_PERT_MAX_PARAMS 12
+#define MRV_PERT_MAX_DRAWN 16
 #define MRV_SEVERITY_MAX 5
 
 enum mrv_domain { MRV_DOMAIN_KSPACE = 1, MRV_DOMAIN_IMAGE = 2 };
+
+/* Data layouts a family's plan() accepts natively (descriptor `layouts`;
+ * 0 means MRV_LAYOUT_KSPACE only). Any k-space family also runs on
+ * magnitude images through perturbations/image.h. */
+enum {
+    MRV_LAYOUT_KSPACE = 1, /* (slices, coils, ky, kx) or (slices, ky, kx) c64 */
+    MRV_LAYOUT_IMAGE = 2,  /* magnitude image (slices, y, x) f32 */
+    MRV_LAYOUT_VOLUME = 4  /* magnitude volume (z, y, x) f32, 3D physics */
+};
 
 struct mrv_param {
     const char *name;  /* "snr" */
@@ -55,6 +74,13 @@ struct mrv_perturbation {
                                struct mrv_array *data, struct mrv_drawn *drawn,
                                struct mrv_error *err);
     void (*destroy)(void *plan);
+    /* Optional (NULL for most families): for families that choose the
+     * sampling pattern (undersampling), write the mask of `ncols` phase-
+     * encode columns (1 = sampled) that execute() applies for this seed,
+     * so a harness can hand the model the same mask. */
+    enum mrv_status (*mask)(const void *plan, uint64_t seed, size_t ncols, uint8_t *mask,
+                            struct mrv_error *err);
+    unsigned layouts; /* MRV_LAYOUT_* bits; 0 = MRV_LAYOUT_KSPACE */
 };
 
 /* The registered families, in a fixed order; `*n` receives the count. */

@@ -1,10 +1,26 @@
 #include <string.h>
 
+#include "perturbations/families.h"
+#include "perturbations/motion.h"
 #include "perturbations/noise.h"
 #include "perturbations/perturb.h"
 
 static const struct mrv_perturbation *const table[] = {
     &mrv_pert_noise,
+    &mrv_pert_motion,
+    &mrv_pert_ghosting,
+    &mrv_pert_spike,
+    &mrv_pert_zipper,
+    &mrv_pert_gibbs,
+    &mrv_pert_b0,
+    &mrv_pert_bias,
+    &mrv_pert_undersample,
+    &mrv_pert_partial_fourier,
+    &mrv_pert_fov_shift,
+    &mrv_pert_scale,
+    &mrv_pert_gamma,
+    &mrv_pert_coil_dropout,
+    &mrv_pert_motion3d,
     NULL,
 };
 

@@ -1,5 +1,6 @@
 /* fastMRI RandomMaskFunc: centre lines, half-to-even rounding, the
  * expected acceleration, determinism, refusals. */
+#include <math.h>
 #include <string.h>
 
 #include "perturbations/mask.h"
@@ -85,6 +86,105 @@ static void test_refusals(void **state)
     assert_int_equal(mrv_mask_random(320, 4.0, 0.0, 1, m, NULL, &err), MRV_EINVAL);
 }
 
+/* EquispacedMaskFunc: W 368, R 4, cf 0.08 -> N_lf round(29.44) = 29,
+ * pad (368 - 29 + 1) // 2 = 170; columns offset::4 plus the centre. */
+static void test_equispaced(void **state)
+{
+    (void)state;
+    struct mrv_error err = {0};
+    uint8_t m[368];
+    for (uint64_t seed = 0; seed < 8; seed++) {
+        struct mrv_mask_info info;
+        assert_ok(mrv_mask_make(MRV_MASK_EQUISPACED, 368, 4, 0.08, seed, m, &info, &err), &err);
+        assert_int_equal(info.low_frequency, 29);
+        assert_int_equal(info.pad, 170);
+        assert_true(info.offset < 4);
+        for (size_t i = 0; i < 368; i++) {
+            int want = (i >= 170 && i < 199) || (i >= info.offset && (i - info.offset) % 4 == 0);
+            assert_int_equal(m[i], want);
+        }
+    }
+}
+
+/* EquispacedMaskFractionFunc: R' = 4 (29 - 368) / (29 * 4 - 368) =
+ * 5.380952..., columns round(offset + j R') < 367 plus the centre:
+ * W / R = 92 columns within the rounding overlap. */
+static void test_equispaced_fraction(void **state)
+{
+    (void)state;
+    struct mrv_error err = {0};
+    uint8_t m[368];
+    double adj = 4.0 * (29.0 - 368.0) / (29.0 * 4.0 - 368.0);
+    assert_close(adj, 5.380952380952381, 1e-12);
+    for (uint64_t seed = 0; seed < 8; seed++) {
+        struct mrv_mask_info info;
+        assert_ok(mrv_mask_make(MRV_MASK_EQUISPACED_FRACTION, 368, 4, 0.08, seed, m, &info,
+                                &err), &err);
+        assert_true(info.offset < 5);
+        uint8_t want[368] = {0};
+        for (int i = 170; i < 199; i++)
+            want[i] = 1;
+        for (double x = (double)info.offset; x < 367; x += adj)
+            want[(size_t)nearbyint(x)] = 1;
+        assert_memory_equal(m, want, 368);
+        assert_true(info.sampled >= 88 && info.sampled <= 94);
+    }
+}
+
+/* Poisson disc: exactly round(W/R) columns, the centre kept, every kept
+ * column at least min(r(a), r(b)) from its neighbour (r grows 4x to the
+ * edge), denser in the middle than at the edges. */
+static void test_poisson(void **state)
+{
+    (void)state;
+    struct mrv_error err = {0};
+    uint8_t m[368];
+    const double accel[] = {2, 4, 6, 8};
+    for (int a = 0; a < 4; a++)
+        for (uint64_t seed = 0; seed < 5; seed++) {
+            struct mrv_mask_info info;
+            double cf = 0.32 / accel[a];
+            assert_ok(mrv_mask_make(MRV_MASK_POISSON, 368, accel[a], cf, seed, m, &info, &err),
+                      &err);
+            assert_int_equal(info.sampled, (size_t)nearbyint(368 / accel[a]));
+            for (size_t i = info.pad; i < info.pad + info.low_frequency; i++)
+                assert_int_equal(m[i], 1);
+            double s = info.radius;
+            assert_true(s > 0);
+            long prev = -1;
+            size_t inner = 0, outer = 0;
+            for (long x = 0; x < 368; x++) {
+                if (!m[x])
+                    continue;
+                if (x >= 122 && x < 246)
+                    inner++;
+                else
+                    outer++;
+                int in_centre = x >= (long)info.pad && x < (long)(info.pad + info.low_frequency);
+                int prev_centre = prev >= (long)info.pad &&
+                                  prev < (long)(info.pad + info.low_frequency);
+                if (prev >= 0 && !(in_centre && prev_centre)) {
+                    double ra = s * (1 + 3 * fabs((double)prev - 184) / 184.0);
+                    double rb = s * (1 + 3 * fabs((double)x - 184) / 184.0);
+                    assert_true((double)(x - prev) >= fmin(ra, rb) - 1e-9);
+                }
+                prev = x;
+            }
+            assert_true(inner > outer / 2); /* 1/3 of the width holds > 1/3 */
+        }
+}
+
+static void test_kinds_refuse(void **state)
+{
+    (void)state;
+    struct mrv_error err = {0};
+    uint8_t m[64];
+    assert_int_equal(mrv_mask_make((enum mrv_mask_kind)9, 64, 4, 0.08, 1, m, NULL, &err),
+                     MRV_EINVAL);
+    assert_non_null(strstr(err.msg, "kind"));
+    assert_string_equal(mrv_mask_kind_name(MRV_MASK_POISSON), "poisson");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -93,6 +193,10 @@ int main(void)
         cmocka_unit_test(test_expected_acceleration),
         cmocka_unit_test(test_deterministic),
         cmocka_unit_test(test_refusals),
+        cmocka_unit_test(test_equispaced),
+        cmocka_unit_test(test_equispaced_fraction),
+        cmocka_unit_test(test_poisson),
+        cmocka_unit_test(test_kinds_refuse),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

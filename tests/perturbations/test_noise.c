@@ -6,22 +6,16 @@
 
 #include "core/fft.h"
 #include "core/rng.h"
-#include "datasets/dataset.h"
 #include "perturbations/noise.h"
-#include "tests_util.h"
+#include "pert_fixture.h"
 
 static struct mrv_case g_case;
 
 static int setup(void **state)
 {
     (void)state;
-    struct mrv_error err = {0};
-    struct mrv_dataset *ds;
-    if (mrv_dataset_open("phantom", NULL, &ds, &err) != MRV_OK)
-        return -1;
-    enum mrv_status s = mrv_dataset_load(ds, 0, &g_case, &err);
-    mrv_dataset_close(ds);
-    return s == MRV_OK ? 0 : -1;
+    pf_phantom(&g_case, 320, 8);
+    return 0;
 }
 
 static int teardown(void **state)
@@ -35,7 +29,8 @@ static void perturb(double snr, uint64_t seed, struct mrv_array *k, struct mrv_d
 {
     struct mrv_error err = {0};
     void *plan;
-    assert_ok(mrv_pert_noise.plan(&g_case.kspace, &snr, &plan, &err), &err);
+    double p[] = {snr, 0, 1};
+    assert_ok(mrv_pert_noise.plan(&g_case.kspace, p, &plan, &err), &err);
     assert_ok(mrv_array_copy(k, &g_case.kspace, &err), &err);
     memset(drawn, 0, sizeof *drawn);
     assert_ok(mrv_pert_noise.execute(plan, seed, &g_case, k, drawn, &err), &err);
@@ -154,14 +149,89 @@ static void test_bad_parameters(void **state)
     (void)state;
     struct mrv_error err = {0};
     void *plan;
-    double snr = 0.0;
-    assert_int_equal(mrv_pert_noise.plan(&g_case.kspace, &snr, &plan, &err), MRV_EINVAL);
+    double p[] = {0.0, 0, 1};
+    assert_int_equal(mrv_pert_noise.plan(&g_case.kspace, p, &plan, &err), MRV_EINVAL);
     assert_non_null(strstr(err.msg, "snr"));
-    snr = 10.0;
-    assert_int_equal(mrv_pert_noise.plan(&g_case.reference, &snr, &plan, &err), MRV_EINVAL);
+    p[0] = 10.0;
+    struct mrv_array labels;
+    assert_ok(mrv_array_alloc(&labels, MRV_U8, 2, (size_t[]){4, 4}, &err), &err);
+    assert_int_equal(mrv_pert_noise.plan(&labels, p, &plan, &err), MRV_EINVAL);
     assert_non_null(strstr(err.msg, "k-space"));
+    mrv_array_free(&labels);
+    p[1] = 0.99;
+    assert_int_equal(mrv_pert_noise.plan(&g_case.kspace, p, &plan, &err), MRV_EINVAL);
+    assert_non_null(strstr(err.msg, "coil_correlation"));
     assert_ptr_equal(mrv_perturbation_find("noise"), &mrv_pert_noise);
     assert_null(mrv_perturbation_find("nope"));
+}
+
+/* Correlated coils: the noise of coils i and j has correlation
+ * rho^|i-j| and every coil keeps sigma (4 coils x 128^2 samples x 2:
+ * standard error of a correlation ~0.006). */
+static void test_coil_correlation(void **state)
+{
+    (void)state;
+    struct mrv_case c;
+    pf_phantom(&c, 128, 4);
+    double p[] = {10.0, 0.6, 1};
+    struct mrv_array k;
+    struct mrv_drawn d;
+    pf_run(&mrv_pert_noise, p, 5, &c, &k, &d);
+    double sigma = pf_drawn(&d, "sigma");
+    assert_close(pf_drawn(&d, "coil_correlation"), 0.6, 0);
+    float complex *a = k.data;
+    const float complex *b = c.kspace.data;
+    size_t np = 128 * 128;
+    for (size_t i = 0; i < 4 * np; i++)
+        a[i] -= b[i];
+    for (size_t ci = 0; ci < 4; ci++)
+        for (size_t cj = 0; cj <= ci; cj++) {
+            double s = 0;
+            for (size_t i = 0; i < np; i++)
+                s += crealf(a[ci * np + i] * conjf(a[cj * np + i]));
+            double corr = s / (2.0 * (double)np * sigma * sigma);
+            assert_close(corr, pow(0.6, (double)(ci - cj)), 0.03);
+        }
+    mrv_array_free(&k);
+    mrv_case_free(&c);
+}
+
+/* Magnitude images: on a zero background Rician noise has mean
+ * sigma sqrt(pi/2) and second moment 2 sigma^2; Gaussian noise has mean 0
+ * and variance sigma^2. */
+static void test_image_noise(void **state)
+{
+    (void)state;
+    struct mrv_error err = {0};
+    struct mrv_case c;
+    pf_phantom(&c, 128, 1);
+    for (int rician = 0; rician <= 1; rician++) {
+        double p[] = {20.0, 0, rician};
+        void *plan;
+        assert_ok(mrv_pert_noise.plan(&c.reference, p, &plan, &err), &err);
+        struct mrv_array img;
+        assert_ok(mrv_array_alloc(&img, MRV_F32, 3, (size_t[]){1, 128, 128}, &err), &err);
+        struct mrv_drawn d = {0};
+        assert_ok(mrv_pert_noise.execute(plan, 9, &c, &img, &d, &err), &err); /* zeros */
+        double sigma = pf_drawn(&d, "sigma"), m1 = 0, m2 = 0;
+        const float *v = img.data;
+        for (size_t i = 0; i < 128 * 128; i++) {
+            m1 += v[i];
+            m2 += (double)v[i] * v[i];
+        }
+        m1 /= 128 * 128;
+        m2 /= 128 * 128;
+        if (rician) {
+            assert_close(m1 / sigma, sqrt(M_PI / 2), 0.02);
+            assert_close(m2 / (sigma * sigma), 2.0, 0.05);
+        } else {
+            assert_close(m1 / sigma, 0.0, 0.03);
+            assert_close(m2 / (sigma * sigma), 1.0, 0.03);
+        }
+        mrv_array_free(&img);
+        mrv_pert_noise.destroy(plan);
+    }
+    mrv_case_free(&c);
 }
 
 int main(void)
@@ -172,6 +242,8 @@ int main(void)
         cmocka_unit_test(test_thread_independent),
         cmocka_unit_test(test_severity_monotone),
         cmocka_unit_test(test_bad_parameters),
+        cmocka_unit_test(test_coil_correlation),
+        cmocka_unit_test(test_image_noise),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
