@@ -17,6 +17,7 @@
 #include "datasets/dataset.h"
 #include "harness/progress.h"
 #include "metrics/metric.h"
+#include "perturbations/chain.h"
 #include "perturbations/mask.h"
 #include "store/store.h"
 
@@ -134,6 +135,7 @@ struct case_slot {
 
 struct item {
     struct case_slot *slot;
+    size_t sampled;         /* columns the model received; 0: the case's mask */
     const struct instance *inst;
     uint32_t todo;          /* models to run */
     uint64_t seed;
@@ -348,6 +350,9 @@ static void load_slot(struct engine *e, struct case_slot *s)
         if (st == MRV_OK)
             st = mrv_mask_random(nx, e->st->acceleration, e->st->center_fraction,
                                  s->mask_seed, s->mask.data, &s->mask_info, &err);
+        /* the case carries its mask, so motion times only the lines sampled */
+        if (st == MRV_OK && !s->c.mask.data)
+            mrv_array_borrow(&s->c.mask, MRV_U8, 1, &nx, s->mask.data);
     }
     if (st == MRV_OK)
         st = mrv_sha256_hex(s->c.kspace.data, mrv_array_nbytes(&s->c.kspace), s->sha, &err);
@@ -373,7 +378,12 @@ static void *plan_for(struct engine *e, int pi, int sev, const struct mrv_array 
         p->pert = pi;
         p->severity = sev;
         mrv_array_borrow(&p->shape, data->dtype, data->ndim, data->dims, NULL);
-        if (pert->plan(data, pert->severity[sev - 1], &p->plan, err) != MRV_OK) {
+        const struct mrv_pert_spec *ps = &e->st->perts[pi];
+        enum mrv_status s =
+            ps->nlinks ? mrv_chain_plan_severity((const char *const *)ps->links, ps->nlinks, sev,
+                                                 data, &p->plan, err)
+                       : pert->plan(data, pert->severity[sev - 1], &p->plan, err);
+        if (s != MRV_OK) {
             free(p);
             p = NULL;
         } else {
@@ -410,7 +420,11 @@ static char *params_json(const struct engine *e, const struct item *it)
         mrv_strbuf_json_number(&b, it->drawn.values[i]);
         mrv_strbuf_append(&b, ",");
     }
-    if (s->state == 2) {
+    if (s->state == 2 && it->sampled) {
+        mrv_strbuf_printf(&b, "\"undersampling\":{\"pattern\":\"by perturbation %s\","
+                              "\"lines_sampled\":%zu,\"lines_total\":%zu}}",
+                          family_of(e, it->inst), it->sampled, s->mask.dims[0]);
+    } else if (s->state == 2) {
         mrv_strbuf_append(&b, "\"undersampling\":{\"pattern\":\"random\",\"acceleration\":");
         mrv_strbuf_json_number(&b, e->st->acceleration);
         mrv_strbuf_append(&b, ",\"center_fraction\":");
@@ -488,22 +502,39 @@ static void run_item(struct engine *e, struct item *it)
     }
     struct mrv_array k = {0};
     enum mrv_status st = mrv_array_copy(&k, &s->c.kspace, &err);
+    struct mrv_array own_mask = {0};
+    const struct mrv_array *mask = &s->mask;
     if (st == MRV_OK && it->inst->pert >= 0) {
         const struct mrv_perturbation *p = e->perts[it->inst->pert];
         void *plan = plan_for(e, it->inst->pert, it->inst->severity, &k, &err);
         st = plan ? p->execute(plan, it->seed, &s->c, &k, &it->drawn, &err) : err.code;
+        /* A family that chooses the sampling pattern (undersample) replaces
+         * the study's mask: the model gets that family's mask, and the
+         * study's is not applied on top. */
+        if (st == MRV_OK && p->mask) {
+            st = mrv_array_alloc(&own_mask, MRV_U8, 1, &s->mask.dims[0], &err);
+            if (st == MRV_OK)
+                st = p->mask(plan, it->seed, s->mask.dims[0], own_mask.data, &err);
+            if (st == MRV_OK) {
+                mask = &own_mask;
+                const uint8_t *m = own_mask.data;
+                for (size_t x = 0; x < own_mask.dims[0]; x++)
+                    it->sampled += m[x];
+            }
+        }
     }
     if (st != MRV_OK) {
         snprintf(msg, sizeof msg, "failed: perturbation: %s", err.msg);
         set_failure(e, it, -1, msg);
         mrv_array_free(&k);
+        mrv_array_free(&own_mask);
         return;
     }
-    apply_mask(&k, s->mask.data);
+    apply_mask(&k, mask->data);
     struct mrv_model_input in = {
         .task = MRV_TASK_RECONSTRUCTION,
         .kspace = &k,
-        .mask = &s->mask,
+        .mask = mask,
         .coil_maps = &s->c.coil_maps,
         .spacing = s->c.spacing,
     };
@@ -539,6 +570,7 @@ static void run_item(struct engine *e, struct item *it)
         mrv_array_free(&out);
     }
     mrv_array_free(&k);
+    mrv_array_free(&own_mask);
 }
 
 static void *worker(void *arg)
@@ -696,7 +728,8 @@ static enum mrv_status engine_open(struct engine *e, const struct mrv_study *st,
         if (!(e->metrics[q] = mrv_metric_find(st->metrics[q])))
             return mrv_error_set(err, MRV_ENOTFOUND, "metric '%s' is unknown", st->metrics[q]);
     for (int p = 0; p < st->nperts; p++)
-        if (!(e->perts[p] = mrv_perturbation_find(st->perts[p].family)))
+        if (!(e->perts[p] = st->perts[p].nlinks ? &mrv_pert_chain
+                                                : mrv_perturbation_find(st->perts[p].family)))
             return mrv_error_set(err, MRV_ENOTFOUND, "perturbation '%s' is unknown",
                                  st->perts[p].family);
     struct mrv_dataset_opts dopts;

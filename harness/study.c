@@ -228,10 +228,69 @@ static enum mrv_status parse_severities(struct mrv_yaml *c, const yaml_node_t *n
     return MRV_OK;
 }
 
+/* One family to check: it exists and acts on k-space. */
+static enum mrv_status check_family(struct mrv_yaml *c, const yaml_node_t *at, const char *path,
+                                   const char *name)
+{
+    const struct mrv_perturbation *p = mrv_perturbation_find(name);
+    if (!p)
+        return mrv_yaml_fail(c, at, MRV_ENOTFOUND, path,
+                             "unknown perturbation '%s' (see `mrvet list perturbations`)", name);
+    if (p->domain != MRV_DOMAIN_KSPACE)
+        return mrv_yaml_fail(c, at, MRV_EINVAL, path,
+                             "'%s' acts on images; a reconstruction study perturbs k-space",
+                             name);
+    return MRV_OK;
+}
+
+/* `family: motion`, or `chain: [motion, noise]`: the links run in order on
+ * the same k-space, each at the entry's severity (perturbations/chain.h). */
+static enum mrv_status parse_family_or_chain(struct mrv_yaml *c, const yaml_node_t *m,
+                                             const char *path, struct mrv_pert_spec *ps)
+{
+    const yaml_node_t *chain = mrv_yaml_get(c, m, "chain");
+    if (!chain)
+        return mrv_yaml_string(c, m, "family", path, NULL, &ps->family) == MRV_OK
+                   ? check_family(c, mrv_yaml_get(c, m, "family"), path, ps->family)
+                   : c->err->code;
+    if (mrv_yaml_get(c, m, "family"))
+        return mrv_yaml_fail(c, m, MRV_EINVAL, path, "give either family or chain, not both");
+    char full[96];
+    snprintf(full, sizeof full, "%s.chain", path);
+    if (chain->type != YAML_SEQUENCE_NODE ||
+        chain->data.sequence.items.top - chain->data.sequence.items.start < 2 ||
+        chain->data.sequence.items.top - chain->data.sequence.items.start > MRV_STUDY_MAX_LINKS)
+        return mrv_yaml_fail(c, chain, MRV_EINVAL, full,
+                             "expected a list of 2..%d families, e.g. [motion, noise]",
+                             MRV_STUDY_MAX_LINKS);
+    struct mrv_strbuf b;
+    mrv_strbuf_init(&b);
+    for (yaml_node_item_t *i = chain->data.sequence.items.start;
+         i < chain->data.sequence.items.top; i++) {
+        const yaml_node_t *v = yaml_document_get_node(c->doc, *i);
+        const char *name = mrv_yaml_scalar(v);
+        enum mrv_status s = name ? check_family(c, v, full, name)
+                                 : mrv_yaml_fail(c, v, MRV_EINVAL, full,
+                                                 "expected a family name, found %s",
+                                                 mrv_yaml_kind(v));
+        if (s == MRV_OK && !(ps->links[ps->nlinks++] = strdup(name)))
+            s = mrv_error_set(c->err, MRV_ENOMEM, "out of memory");
+        if (s != MRV_OK) {
+            mrv_strbuf_free(&b);
+            return s;
+        }
+        mrv_strbuf_printf(&b, "%s%s", ps->nlinks > 1 ? "+" : "", name);
+    }
+    if (!mrv_strbuf_ok(&b))
+        return mrv_error_set(c->err, MRV_ENOMEM, "out of memory");
+    ps->family = b.s;
+    return MRV_OK;
+}
+
 static enum mrv_status parse_perturbations(struct mrv_yaml *c, const yaml_node_t *root,
                                            struct mrv_study *st)
 {
-    static const char *const keys[] = {"family", "severities", "repeats", NULL};
+    static const char *const keys[] = {"family", "chain", "severities", "repeats", NULL};
     const yaml_node_t *n = mrv_yaml_get(c, root, "perturbations");
     if (!n)
         return MRV_OK; /* clean inputs only */
@@ -250,15 +309,7 @@ static enum mrv_status parse_perturbations(struct mrv_yaml *c, const yaml_node_t
         double v;
         enum mrv_status s = mrv_yaml_check_keys(c, m, path, keys);
         if (s == MRV_OK)
-            s = mrv_yaml_string(c, m, "family", path, NULL, &ps->family);
-        if (s == MRV_OK && !mrv_perturbation_find(ps->family))
-            s = mrv_yaml_fail(c, mrv_yaml_get(c, m, "family"), MRV_ENOTFOUND, path,
-                        "unknown perturbation '%s' (see `mrvet list perturbations`)",
-                        ps->family);
-        if (s == MRV_OK && mrv_perturbation_find(ps->family)->domain != MRV_DOMAIN_KSPACE)
-            s = mrv_yaml_fail(c, mrv_yaml_get(c, m, "family"), MRV_EINVAL, path,
-                        "'%s' acts on images; a reconstruction study perturbs k-space",
-                        ps->family);
+            s = parse_family_or_chain(c, m, path, ps);
         if (s == MRV_OK)
             s = parse_severities(c, mrv_yaml_get(c, m, "severities"), path, ps);
         if (s == MRV_OK && (s = mrv_yaml_number(c, m, "repeats", path, 1, 1, 1000, 1, &v)) == MRV_OK)
@@ -342,6 +393,15 @@ static enum mrv_status resolve(struct mrv_study *st, struct mrv_error *err)
         const struct mrv_pert_spec *p = &st->perts[i];
         mrv_strbuf_append(&b, i ? ",{\"family\":" : "{\"family\":");
         mrv_strbuf_json_string(&b, p->family);
+        if (p->nlinks) {
+            mrv_strbuf_append(&b, ",\"chain\":[");
+            for (int k = 0; k < p->nlinks; k++) {
+                if (k)
+                    mrv_strbuf_append(&b, ",");
+                mrv_strbuf_json_string(&b, p->links[k]);
+            }
+            mrv_strbuf_append(&b, "]");
+        }
         mrv_strbuf_append(&b, ",\"severities\":[");
         for (int k = 0; k < p->nsev; k++)
             mrv_strbuf_printf(&b, "%s%d", k ? "," : "", p->severities[k]);
@@ -485,8 +545,11 @@ void mrv_study_free(struct mrv_study *st)
         free(st->models[i].model);
         free(st->models[i].version);
     }
-    for (int i = 0; i < st->nperts; i++)
+    for (int i = 0; i < st->nperts; i++) {
         free(st->perts[i].family);
+        for (int k = 0; k < st->perts[i].nlinks; k++)
+            free(st->perts[i].links[k]);
+    }
     for (int i = 0; i < st->nmetrics; i++)
         free(st->metrics[i]);
     free(st->report_json);

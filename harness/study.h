@@ -33,8 +33,12 @@ struct mrv_model_spec {
     char *version;       /* version label, "" if none */
 };
 
+#define MRV_STUDY_MAX_LINKS 8
+
 struct mrv_pert_spec {
-    char *family;
+    char *family;                     /* a family, or a chain's links joined by "+" */
+    int nlinks;                       /* 0: a single family; else a chain of these */
+    char *links[MRV_STUDY_MAX_LINKS];
     int nsev;
     int severities[MRV_SEVERITY_MAX]; /* ascending, 1..5 */
     int repeats;                      /* seeds per severity */

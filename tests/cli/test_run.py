@@ -89,6 +89,10 @@ class Validation(unittest.TestCase):
         self.bad(good.replace("matrix: 64", "matrix: 5"), "dataset.matrix", "16..4096")
         self.bad(good.replace("family: noise", "family: wobble"),
                  "perturbations[0]", "unknown perturbation 'wobble'")
+        self.bad(good.replace("family: noise", "chain: [motion, wobble]"),
+                 "perturbations[0].chain", "unknown perturbation 'wobble'")
+        self.bad(good.replace("family: noise", "chain: [motion]"),
+                 "perturbations[0].chain", "2..8 families")
         self.bad(good.replace("[psnr, ssim, nmse]", "[psnr, dice9]"),
                  "unknown metric 'dice9'")
         self.bad(good.replace("severities: [1, 3, 5]", "severities: [3, 1]"),
@@ -115,6 +119,49 @@ class Validation(unittest.TestCase):
             p = mrvet("run", os.path.join(examples, name), "--dry-run",
                       "--db", os.path.join(self.tmp.name, name + ".db"))
             self.assertEqual(p.returncode, 0, f"{name}: {p.stderr}")
+
+    def test_families_chains_and_masks_in_a_study(self):
+        """Motion is timed on the lines the case's mask samples; an undersampling
+        family hands the model its own mask instead of the study's; a chain is
+        stored under its joined name and draws from every link."""
+        path = write(os.path.join(self.tmp.name, "families.yaml"), """\
+study: families
+seed: 9
+dataset: {kind: phantom, matrix: 96, coils: 4}
+undersampling: {acceleration: 4, center_fraction: 0.08}
+models:
+  - {name: zf, adapter: builtin, model: zero_filled}
+perturbations:
+  - {family: motion, severities: [5]}
+  - {family: undersample, severities: [1]}
+  - {chain: [motion, noise], severities: [3]}
+""")
+        db = os.path.join(self.tmp.name, "families.db")
+        mrvet("run", path, "--db", db, "--quiet", check=0)
+        import json
+        import sqlite3
+        con = sqlite3.connect(db)
+        rows_ = con.execute("SELECT family, params FROM perturbations").fetchall()
+        psnr = dict(con.execute(
+            "SELECT p.family, avg(r.value) FROM results r JOIN perturbations p"
+            " ON p.id = r.perturbation_id WHERE r.metric = 'psnr' GROUP BY 1"))
+        con.close()
+        fams = {}
+        for fam, params in rows_:
+            fams.setdefault(fam, []).append(json.loads(params))
+        self.assertEqual(set(fams), {"none", "motion", "undersample", "motion+noise"})
+        for p in fams["motion"] + fams["motion+noise"]:
+            self.assertEqual(p["lines_timed"], p["undersampling"]["lines_sampled"])
+            self.assertEqual(p["undersampling"]["pattern"], "random")
+        for p in fams["motion+noise"]:
+            self.assertIn("sigma", p)  # the noise link drew too
+        for p in fams["undersample"]:
+            self.assertEqual(p["undersampling"]["pattern"], "by perturbation undersample")
+            self.assertEqual(p["undersampling"]["lines_sampled"], p["lines_sampled"])
+            self.assertGreater(p["lines_sampled"], 96 / 4)  # severity 1 samples more
+        # more lines sampled, better zero-filled image; motion makes it worse
+        self.assertGreater(psnr["undersample"], psnr["none"])
+        self.assertLess(psnr["motion"], psnr["none"])
 
     def test_missing_and_binary_files(self):
         p = mrvet("run", "/nonexistent/study.yaml", check=2)
