@@ -11,6 +11,7 @@ static const struct mrv_command commands[] = {
     {"merge", "combine the stores of a study's shards", mrv_cmd_merge},
     {"export", "write a store's results as a tidy CSV or JSON table", mrv_cmd_export},
     {"slurm", "run a study as a Slurm job array, then merge and report", mrv_cmd_slurm},
+    {"perturb", "write a perturbed copy of a test set (fastMRI HDF5) to look at", mrv_cmd_perturb},
     {"report", "turn a store into an HTML report", mrv_cmd_report},
     {"inspect", "describe a file, folder or built-in set: shapes, spacing, SHA-256",
      mrv_cmd_inspect},
