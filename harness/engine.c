@@ -537,7 +537,9 @@ static void run_item(struct engine *e, struct item *it)
         .mask = mask,
         .coil_maps = &s->c.coil_maps,
         .spacing = s->c.spacing,
+        .out_ndim = 3, /* the model answers on the reference grid */
     };
+    memcpy(in.out_dims, s->c.reference.dims, 3 * sizeof in.out_dims[0]);
     for (int m = 0; m < e->nm; m++) {
         if (!(it->todo & (1u << m)))
             continue;
@@ -739,8 +741,14 @@ static enum mrv_status engine_open(struct engine *e, const struct mrv_study *st,
     dopts.path = st->dataset_path && *st->dataset_path ? st->dataset_path : NULL;
     dopts.strict = st->strict;
     enum mrv_status s = mrv_dataset_open(st->dataset, &dopts, &e->ds, err);
-    for (int m = 0; s == MRV_OK && with_models && m < e->nm; m++)
-        s = mrv_model_create(st->models[m].adapter, st->models[m].model, &e->models[m], err);
+    for (int m = 0; s == MRV_OK && with_models && m < e->nm; m++) {
+        const struct mrv_model_spec *ms = &st->models[m];
+        struct mrv_kv kv[MRV_STUDY_MAX_SETTINGS];
+        for (int k = 0; k < ms->nsettings; k++)
+            kv[k] = (struct mrv_kv){ms->keys[k], ms->values[k]};
+        s = mrv_model_create_with(ms->adapter, ms->model, kv, ms->nsettings, &e->models[m],
+                                  err);
+    }
     if (s == MRV_OK)
         s = build_grid(e, o, err);
     return s;

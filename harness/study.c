@@ -142,10 +142,58 @@ static enum mrv_status parse_undersampling(struct mrv_yaml *c, const yaml_node_t
     return s;
 }
 
+/* `settings:` of a model: a mapping of scalars, keys checked against the
+ * adapter kind's documented settings ("*" in that list accepts any key). */
+static enum mrv_status parse_settings(struct mrv_yaml *c, const yaml_node_t *m, const char *path,
+                                      struct mrv_model_spec *ms)
+{
+    const yaml_node_t *n = mrv_yaml_get(c, m, "settings");
+    if (!n)
+        return MRV_OK;
+    char full[96];
+    snprintf(full, sizeof full, "%s.settings", path);
+    if (n->type != YAML_MAPPING_NODE)
+        return mrv_yaml_fail(c, n, MRV_EINVAL, full, "expected a mapping, found %s",
+                             mrv_yaml_kind(n));
+    const struct mrv_adapter_kind *kind = mrv_adapter_kind_find(ms->adapter);
+    for (yaml_node_pair_t *p = n->data.mapping.pairs.start; p < n->data.mapping.pairs.top; p++) {
+        const yaml_node_t *kn = yaml_document_get_node(c->doc, p->key);
+        const yaml_node_t *vn = yaml_document_get_node(c->doc, p->value);
+        const char *k = mrv_yaml_scalar(kn), *v = mrv_yaml_scalar(vn);
+        if (!k || !v)
+            return mrv_yaml_fail(c, vn ? vn : n, MRV_EINVAL, full,
+                                 "expected key: value pairs of scalars");
+        int known = 0;
+        char list[512] = "";
+        size_t used = 0;
+        for (const struct mrv_setting_doc *d = kind ? kind->settings : NULL; d && d->key; d++) {
+            known = known || strcmp(d->key, "*") == 0 || strcmp(d->key, k) == 0;
+            if (used < sizeof list)
+                used += (size_t)snprintf(list + used, sizeof list - used, "%s%s",
+                                         used ? ", " : "", d->key);
+        }
+        if (!known)
+            return mrv_yaml_fail(c, kn, MRV_EINVAL, full,
+                                 "adapter %s has no setting '%s'; it accepts: %s", ms->adapter,
+                                 k, used ? list : "none");
+        for (int i = 0; i < ms->nsettings; i++)
+            if (strcmp(ms->keys[i], k) == 0)
+                return mrv_yaml_fail(c, kn, MRV_EINVAL, full, "setting '%s' appears twice", k);
+        if (ms->nsettings == MRV_STUDY_MAX_SETTINGS)
+            return mrv_yaml_fail(c, kn, MRV_EINVAL, full, "more than %d settings",
+                                 MRV_STUDY_MAX_SETTINGS);
+        ms->keys[ms->nsettings] = strdup(k);
+        ms->values[ms->nsettings] = strdup(v);
+        if (!ms->keys[ms->nsettings] || !ms->values[ms->nsettings++])
+            return mrv_error_set(c->err, MRV_ENOMEM, "out of memory");
+    }
+    return MRV_OK;
+}
+
 static enum mrv_status parse_models(struct mrv_yaml *c, const yaml_node_t *root,
                                     struct mrv_study *st)
 {
-    static const char *const keys[] = {"name", "adapter", "model", "version", NULL};
+    static const char *const keys[] = {"name", "adapter", "model", "version", "settings", NULL};
     const yaml_node_t *n = mrv_yaml_get(c, root, "models");
     if (!n)
         return mrv_yaml_fail(c, root, MRV_EINVAL, "models", "required section is missing");
@@ -188,6 +236,8 @@ static enum mrv_status parse_models(struct mrv_yaml *c, const yaml_node_t *root,
                 return mrv_yaml_fail(c, mrv_yaml_get(c, m, "model"), MRV_ENOTFOUND, path,
                                "no builtin model '%s' (see `mrvet list adapters`)", ms->model);
         }
+        if ((s = parse_settings(c, m, path, ms)) != MRV_OK)
+            return s;
         for (int k = 0; k < st->nmodels - 1; k++)
             if (strcmp(st->models[k].name, ms->name) == 0)
                 return mrv_yaml_fail(c, m, MRV_EINVAL, path,
@@ -386,6 +436,17 @@ static enum mrv_status resolve(struct mrv_study *st, struct mrv_error *err)
         mrv_strbuf_json_string(&b, m->model);
         mrv_strbuf_append(&b, ",\"version\":");
         mrv_strbuf_json_string(&b, m->version);
+        if (m->nsettings) {
+            mrv_strbuf_append(&b, ",\"settings\":{");
+            for (int k = 0; k < m->nsettings; k++) {
+                if (k)
+                    mrv_strbuf_append(&b, ",");
+                mrv_strbuf_json_string(&b, m->keys[k]);
+                mrv_strbuf_append(&b, ":");
+                mrv_strbuf_json_string(&b, m->values[k]);
+            }
+            mrv_strbuf_append(&b, "}");
+        }
         mrv_strbuf_append(&b, "}");
     }
     mrv_strbuf_append(&b, "],\"perturbations\":[");
@@ -544,6 +605,10 @@ void mrv_study_free(struct mrv_study *st)
         free(st->models[i].adapter);
         free(st->models[i].model);
         free(st->models[i].version);
+        for (int k = 0; k < st->models[i].nsettings; k++) {
+            free(st->models[i].keys[k]);
+            free(st->models[i].values[k]);
+        }
     }
     for (int i = 0; i < st->nperts; i++) {
         free(st->perts[i].family);

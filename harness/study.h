@@ -26,11 +26,16 @@
 #define MRV_STUDY_MAX_MODELS 16
 #define MRV_STUDY_MAX_PERTS 32
 
+#define MRV_STUDY_MAX_SETTINGS 32
+
 struct mrv_model_spec {
     char *name;          /* label, unique in the study: the run's model name */
     char *adapter;       /* adapter kind */
     char *model;         /* what the adapter runs (builtin: the model name) */
     char *version;       /* version label, "" if none */
+    int nsettings;       /* `settings:` of the model, as key/value strings */
+    char *keys[MRV_STUDY_MAX_SETTINGS];
+    char *values[MRV_STUDY_MAX_SETTINGS];
 };
 
 #define MRV_STUDY_MAX_LINKS 8
