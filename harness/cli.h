@@ -29,6 +29,7 @@ int mrv_cmd_merge(int argc, char **argv);
 int mrv_cmd_export(int argc, char **argv);
 int mrv_cmd_slurm(int argc, char **argv);
 int mrv_cmd_perturb(int argc, char **argv);
+int mrv_cmd_gate(int argc, char **argv);
 int mrv_cmd_inspect(int argc, char **argv);
 
 /* Exit code for a status (bad input -> 2, model -> 3, else 4). */

@@ -44,13 +44,21 @@ static void list_perturbations(void)
     }
 }
 
+/* One line per metric (name, input kind, unit, direction, summary), then
+ * its definition: what `mrvet list metrics` promises in its help. */
 static void list_metrics(void)
 {
+    static const char *const kinds[] = {"image", "labels", "probs"};
+    static const char *const dirs[] = {"higher is better", "lower is better",
+                                       "closest to 0 is best"};
     int n;
     const struct mrv_metric *const *t = mrv_metric_list(&n);
-    for (int i = 0; i < n; i++)
-        printf("%-8s %-4s %-6s better  %s\n", t[i]->name, *t[i]->unit ? t[i]->unit : "-",
-               t[i]->higher_is_better ? "higher" : "lower", t[i]->summary);
+    for (int i = 0; i < n; i++) {
+        const struct mrv_metric *m = t[i];
+        printf("%-10s %-6s %-3s %-20s %s\n", m->name, kinds[m->kind],
+               *m->unit ? m->unit : "-", dirs[m->direction], m->summary);
+        printf("%-10s   = %s\n", "", m->definition);
+    }
 }
 
 static void list_adapters(void)

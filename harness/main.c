@@ -15,6 +15,7 @@ static const struct mrv_command commands[] = {
     {"report", "turn a store into an HTML report", mrv_cmd_report},
     {"inspect", "describe a file, folder or built-in set: shapes, spacing, SHA-256",
      mrv_cmd_inspect},
+    {"gate", "pass/fail a candidate model against a baseline (CI)", mrv_cmd_gate},
     {"list", "list perturbations, metrics, adapters or datasets", mrv_cmd_list},
     {NULL, NULL, NULL},
 };

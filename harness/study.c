@@ -398,6 +398,13 @@ static enum mrv_status parse_metrics(struct mrv_yaml *c, const yaml_node_t *root
         if (!t || !mrv_metric_find(t))
             return mrv_yaml_fail(c, v, MRV_ENOTFOUND, "metrics",
                            "unknown metric '%s' (see `mrvet list metrics`)", t ? t : "?");
+        if (mrv_metric_find(t)->kind != MRV_METRIC_IMAGE)
+            return mrv_yaml_fail(c, v, MRV_EINVAL, "metrics",
+                                 "metric '%s' scores %s; a reconstruction study scores images "
+                                 "(psnr, ssim, nmse, ssim_gauss, mae, hfen, ...)", t,
+                                 mrv_metric_find(t)->kind == MRV_METRIC_LABELS
+                                     ? "label maps"
+                                     : "probabilities");
         for (int k = 0; k < st->nmetrics; k++)
             if (strcmp(st->metrics[k], t) == 0)
                 return mrv_yaml_fail(c, v, MRV_EINVAL, "metrics", "metric '%s' is listed twice", t);

@@ -1,6 +1,9 @@
 /* metrics/fidelity.c — PSNR, NMSE and SSIM exactly as fastMRI's evaluate.py.
  *
  * References (see docs/metrics/fidelity.md):
+ *   - Ravishankar & Bresler, IEEE TMI 30(5):1028, 2011: HFEN, the relative
+ *     l2 norm of a 15x15 Laplacian-of-Gaussian (sigma 1.5) of the error,
+ *     MATLAB fspecial('log') and imfilter's zero padding;
  *   - fastMRI fastmri/evaluate.py: psnr/ssim with data_range = gt.max() of
  *     the volume, SSIM averaged over 2D slices, NMSE over the volume.
  *   - scikit-image skimage.metrics.structural_similarity defaults: uniform
@@ -15,6 +18,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "metrics/ssim.h"
+
 /* ssim(x, x) == 1 and ssim(x, y) == ssim(y, x) hold bit for bit only if
  * a*b + c is never fused into one rounding (FMA) on one side of a symmetric
  * expression and not the other. ISO C mode (-std=c17) already turns GCC's
@@ -27,11 +32,9 @@
 #pragma GCC optimize("fp-contract=off")
 #endif
 
-/* scikit-image structural_similarity defaults, the constants of Wang et al.
- * 2004. */
-#define SSIM_K1 0.01
-#define SSIM_K2 0.03
-#define SSIM_WIN 7
+#define SSIM_WIN 7      /* scikit-image structural_similarity default */
+#define HFEN_SIZE 15    /* Ravishankar & Bresler 2011: LoG 15 x 15, sigma 1.5 */
+#define HFEN_SIGMA 1.5
 
 static const char reason_ref_nonfinite[] = "reference contains NaN or Inf";
 static const char reason_out_nonfinite[] = "output contains NaN or Inf";
@@ -40,6 +43,10 @@ static const char reason_ref_max[] =
 static const char reason_ref_zero[] = "reference is all zero";
 static const char reason_small_slice[] =
     "slice is smaller than the 7x7 SSIM window";
+static const char reason_small_window[] = "image is smaller than the SSIM window";
+static const char reason_mask_empty[] = "foreground mask is empty";
+static const char reason_log_zero[] =
+    "Laplacian of Gaussian of the reference is zero everywhere";
 
 /* ---- the numeric kernels ------------------------------------------------ */
 
@@ -86,86 +93,6 @@ double mrv_nmse(const float *ref, const float *out, size_t count)
     return num / den;
 }
 
-/* The five window moments of SSIM, as column sums over `win` rows. */
-struct moments {
-    double *x, *y, *xx, *yy, *xy; /* nx each */
-};
-
-static void moments_row(const struct moments *m, const float *a, const float *b,
-                        size_t nx, double sign)
-{
-    for (size_t c = 0; c < nx; c++) {
-        /* float*float is exact in double (24+24 bit mantissas < 53). */
-        double xa = a[c], xb = b[c];
-        m->x[c] += sign * xa;
-        m->y[c] += sign * xb;
-        m->xx[c] += sign * (xa * xa);
-        m->yy[c] += sign * (xb * xb);
-        m->xy[c] += sign * (xa * xb);
-    }
-}
-
-/* SSIM of one slice with caller-provided scratch of 5*nx doubles.
- *
- * scikit-image filters the whole image with a uniform win x win window and
- * then discards a (win-1)/2 border, so only windows lying entirely inside
- * the image count: the border mode never matters and we compute just those
- * (ny-win+1) x (nx-win+1) windows. Vertical running sums per column (add the
- * row entering, subtract the row leaving) and a horizontal running sum along
- * each output row make this O(ny*nx) whatever the window. */
-static double ssim_slice(const float *a, const float *b, size_t ny, size_t nx,
-                         double data_range, size_t win, double *scratch)
-{
-    struct moments m = {scratch, scratch + nx, scratch + 2 * nx,
-                        scratch + 3 * nx, scratch + 4 * nx};
-    memset(scratch, 0, 5 * nx * sizeof *scratch);
-    for (size_t r = 0; r < win; r++)
-        moments_row(&m, a + r * nx, b + r * nx, nx, 1.0);
-
-    const double np_ = (double)(win * win);
-    const double inv = 1.0 / np_;
-    const double cov_norm = np_ / (np_ - 1.0); /* sample covariance */
-    const double c1 = (SSIM_K1 * data_range) * (SSIM_K1 * data_range);
-    const double c2 = (SSIM_K2 * data_range) * (SSIM_K2 * data_range);
-
-    double total = 0;
-    for (size_t r0 = 0;; r0++) {
-        double hx = 0, hy = 0, hxx = 0, hyy = 0, hxy = 0;
-        for (size_t c = 0; c < win; c++) {
-            hx += m.x[c];
-            hy += m.y[c];
-            hxx += m.xx[c];
-            hyy += m.yy[c];
-            hxy += m.xy[c];
-        }
-        double rowsum = 0;
-        for (size_t c0 = 0;; c0++) {
-            /* skimage's expressions, in its order. */
-            double ux = hx * inv, uy = hy * inv;
-            double vx = cov_norm * (hxx * inv - ux * ux);
-            double vy = cov_norm * (hyy * inv - uy * uy);
-            double vxy = cov_norm * (hxy * inv - ux * uy);
-            double a1 = 2 * ux * uy + c1, a2 = 2 * vxy + c2;
-            double b1 = ux * ux + uy * uy + c1, b2 = vx + vy + c2;
-            rowsum += (a1 * a2) / (b1 * b2);
-            if (c0 + win == nx)
-                break;
-            size_t in = c0 + win;
-            hx += m.x[in] - m.x[c0];
-            hy += m.y[in] - m.y[c0];
-            hxx += m.xx[in] - m.xx[c0];
-            hyy += m.yy[in] - m.yy[c0];
-            hxy += m.xy[in] - m.xy[c0];
-        }
-        total += rowsum;
-        if (r0 + win == ny)
-            break;
-        moments_row(&m, a + r0 * nx, b + r0 * nx, nx, -1.0);
-        moments_row(&m, a + (r0 + win) * nx, b + (r0 + win) * nx, nx, 1.0);
-    }
-    return total / ((double)(ny - win + 1) * (double)(nx - win + 1));
-}
-
 static bool ssim_args_ok(size_t ny, size_t nx, double data_range, int win)
 {
     return win >= 3 && win % 2 == 1 && (size_t)win <= ny && (size_t)win <= nx &&
@@ -177,35 +104,41 @@ double mrv_ssim2d(const float *ref, const float *out, size_t ny, size_t nx,
 {
     if (!ssim_args_ok(ny, nx, data_range, win))
         return NAN;
-    double *scratch = malloc(5 * nx * sizeof *scratch);
+    struct mrv_ssim_window w;
+    if (!mrv_ssim_window_uniform(&w, win, true))
+        return NAN;
+    double *scratch = malloc(mrv_ssim_scratch(1, ny, nx) * sizeof *scratch);
     if (!scratch)
         return NAN;
-    double s = ssim_slice(ref, out, ny, nx, data_range, (size_t)win, scratch);
+    double sum;
+    size_t count;
+    mrv_ssim_slice(ref, out, ny, nx, &w, data_range, NULL, scratch, &sum, &count);
     free(scratch);
-    return s;
+    return sum / (double)count;
 }
 
 /* ---- the registered metrics --------------------------------------------- */
 
-/* Validate the pair and summarise it in one pass each: both MRV_F32 of the
- * same shape, (slices, y, x) or a single (y, x) slice. */
+/* Validate the pair (and mask) and summarise it in one pass each: both
+ * MRV_F32 of the same shape, (slices, y, x) or a single (y, x) slice. */
 struct volume {
     const float *ref, *out;
-    size_t slices, ny, nx, count;
+    const uint8_t *mask; /* NULL: every voxel */
+    size_t slices, ny, nx, count, in_mask;
     double data_range; /* max of the reference volume (fastMRI gt.max()) */
     const char *null_reason; /* non-finite input, if any */
 };
 
-static enum mrv_status volume_check(const char *metric,
-                                    const struct mrv_array *reference,
-                                    const struct mrv_array *output,
-                                    struct mrv_metric_value *v,
-                                    struct volume *vol, struct mrv_error *err)
+/* check_out false: the caller detects a non-finite output itself (the SSIM
+ * of such an output is NaN), which saves reading the output volume twice. */
+static enum mrv_status volume_check(const char *metric, const struct mrv_metric_args *a,
+                                    struct mrv_metric_value *v, struct volume *vol,
+                                    bool check_out, struct mrv_error *err)
 {
-    if (!reference || !output || !v)
+    if (!a || !a->reference || !a->output || !v)
         return mrv_error_set(err, MRV_EMISUSE,
-                             "%s: reference, output and value must not be NULL",
-                             metric);
+                             "%s: reference, output and value must not be NULL", metric);
+    const struct mrv_array *reference = a->reference, *output = a->output;
     v->value = NAN;
     v->null_reason = NULL;
 
@@ -225,6 +158,18 @@ static enum mrv_status volume_check(const char *metric,
     if (!reference->data || !output->data || mrv_array_count(reference) == 0)
         return mrv_error_set(err, MRV_EINVAL, "%s: reference %s or output %s is empty",
                              metric, rs, os);
+    vol->mask = NULL;
+    if (a->mask) {
+        char ms[128];
+        mrv_array_describe(a->mask, ms, sizeof ms);
+        if (a->mask->dtype != MRV_U8 || !a->mask->data ||
+            mrv_array_count(a->mask) != mrv_array_count(reference) ||
+            a->mask->dims[a->mask->ndim - 1] != reference->dims[reference->ndim - 1])
+            return mrv_error_set(err, MRV_EINVAL,
+                                 "%s: mask %s; expected u8 with the shape of reference %s",
+                                 metric, ms, rs);
+        vol->mask = a->mask->data;
+    }
 
     int d = reference->ndim;
     vol->ref = reference->data;
@@ -234,78 +179,128 @@ static enum mrv_status volume_check(const char *metric,
     vol->nx = reference->dims[d - 1];
     vol->count = vol->slices * vol->ny * vol->nx;
     vol->null_reason = NULL;
+    vol->in_mask = vol->count;
 
     /* A non-finite voxel would turn every metric into garbage (or a
-     * plausible-looking number): report it as undefined instead. */
-    double mx = -INFINITY;
-    for (size_t i = 0; i < vol->count; i++) {
-        float r = vol->ref[i];
-        if (!isfinite(r)) {
-            vol->null_reason = reason_ref_nonfinite;
-            return MRV_OK;
-        }
-        if (r > mx)
-            mx = r;
+     * plausible-looking number): report it as undefined instead. One
+     * vectorised pass (exponent bits all ones = Inf or NaN) so it costs a
+     * fraction of the metric itself. */
+    float mx;
+    bool bad_r, bad_o;
+    mrv_fidelity_scan(vol->ref, check_out ? vol->out : NULL, vol->count, &mx, &bad_r,
+                      &bad_o);
+    if (bad_r || bad_o) {
+        vol->null_reason = bad_r ? reason_ref_nonfinite : reason_out_nonfinite;
+        return MRV_OK;
     }
-    for (size_t i = 0; i < vol->count; i++)
-        if (!isfinite(vol->out[i])) {
-            vol->null_reason = reason_out_nonfinite;
-            return MRV_OK;
-        }
+    if (vol->mask) {
+        vol->in_mask = 0;
+        for (size_t i = 0; i < vol->count; i++)
+            vol->in_mask += vol->mask[i] != 0;
+        if (vol->in_mask == 0)
+            vol->null_reason = reason_mask_empty;
+    }
     vol->data_range = mx;
     return MRV_OK;
 }
 
-static enum mrv_status psnr_compute(const struct mrv_array *reference,
-                                    const struct mrv_array *output,
-                                    const double spacing[3],
-                                    struct mrv_metric_value *v,
-                                    struct mrv_error *err)
+/* Sums of squared error, |error| and squared reference over the mask. */
+static void masked_sums(const struct volume *vol, double *sse, double *sae, double *srr)
 {
-    (void)spacing;
+    double e2 = 0, e1 = 0, r2 = 0;
+    for (size_t i = 0; i < vol->count;) {
+        size_t end = vol->count - i > 4096 ? i + 4096 : vol->count;
+        double p2 = 0, p1 = 0, q2 = 0;
+        for (; i < end; i++) {
+            if (vol->mask && !vol->mask[i])
+                continue;
+            double r = vol->ref[i], d = r - (double)vol->out[i];
+            p2 += d * d;
+            p1 += fabs(d);
+            q2 += r * r;
+        }
+        e2 += p2;
+        e1 += p1;
+        r2 += q2;
+    }
+    *sse = e2;
+    *sae = e1;
+    *srr = r2;
+}
+
+static enum mrv_status psnr_eval(const struct mrv_metric_args *a,
+                                 struct mrv_metric_value *v, struct mrv_error *err)
+{
     struct volume vol;
-    enum mrv_status s = volume_check("psnr", reference, output, v, &vol, err);
+    enum mrv_status s = volume_check("psnr", a, v, &vol, true, err);
     if (s != MRV_OK)
         return s;
     if (vol.null_reason)
         v->null_reason = vol.null_reason;
     else if (!(vol.data_range > 0))
         v->null_reason = reason_ref_max;
-    else
+    else if (!vol.mask)
         v->value = mrv_psnr(vol.ref, vol.out, vol.count, vol.data_range);
+    else {
+        double sse, sae, srr;
+        masked_sums(&vol, &sse, &sae, &srr);
+        double mse = sse / (double)vol.in_mask;
+        v->value = mse == 0 ? INFINITY
+                            : 10.0 * log10((vol.data_range * vol.data_range) / mse);
+    }
     return MRV_OK;
 }
 
-static enum mrv_status nmse_compute(const struct mrv_array *reference,
-                                    const struct mrv_array *output,
-                                    const double spacing[3],
-                                    struct mrv_metric_value *v,
-                                    struct mrv_error *err)
+static enum mrv_status nmse_eval(const struct mrv_metric_args *a,
+                                 struct mrv_metric_value *v, struct mrv_error *err)
 {
-    (void)spacing;
     struct volume vol;
-    enum mrv_status s = volume_check("nmse", reference, output, v, &vol, err);
+    enum mrv_status s = volume_check("nmse", a, v, &vol, true, err);
     if (s != MRV_OK)
         return s;
     if (vol.null_reason) {
         v->null_reason = vol.null_reason;
         return MRV_OK;
     }
-    v->value = mrv_nmse(vol.ref, vol.out, vol.count);
+    if (!vol.mask)
+        v->value = mrv_nmse(vol.ref, vol.out, vol.count);
+    else {
+        double sse, sae, srr;
+        masked_sums(&vol, &sse, &sae, &srr);
+        v->value = srr > 0 ? sse / srr : NAN;
+    }
     if (isnan(v->value))
         v->null_reason = reason_ref_zero;
     return MRV_OK;
 }
 
-static enum mrv_status ssim_compute(const struct mrv_array *reference,
-                                    const struct mrv_array *output,
-                                    const double spacing[3],
-                                    struct mrv_metric_value *v,
-                                    struct mrv_error *err)
+static enum mrv_status mae_eval(const struct mrv_metric_args *a,
+                                struct mrv_metric_value *v, struct mrv_error *err)
 {
-    (void)spacing;
     struct volume vol;
-    enum mrv_status s = volume_check("ssim", reference, output, v, &vol, err);
+    enum mrv_status s = volume_check("mae", a, v, &vol, true, err);
+    if (s != MRV_OK)
+        return s;
+    if (vol.null_reason) {
+        v->null_reason = vol.null_reason;
+        return MRV_OK;
+    }
+    double sse, sae, srr;
+    masked_sums(&vol, &sse, &sae, &srr);
+    v->value = sae / (double)vol.in_mask;
+    return MRV_OK;
+}
+
+/* SSIM family: per-slice 2D (fastMRI: mean of the slice means) or one 3D
+ * window over the volume (scikit-image on a 3D array). With a mask, the
+ * mean of the SSIM map over window centres inside the mask, pooled over
+ * the volume. */
+static enum mrv_status ssim_family(const char *name, const struct mrv_metric_args *a,
+                                   const struct mrv_ssim_window *w, bool volume3d,
+                                   struct mrv_metric_value *v, struct mrv_error *err)
+{
+    struct volume vol;
+    enum mrv_status s = volume_check(name, a, v, &vol, a && a->mask, err);
     if (s != MRV_OK)
         return s;
     if (vol.null_reason) {
@@ -317,46 +312,186 @@ static enum mrv_status ssim_compute(const struct mrv_array *reference,
         v->null_reason = reason_ref_max;
         return MRV_OK;
     }
-    if (vol.ny < SSIM_WIN || vol.nx < SSIM_WIN) {
-        v->null_reason = reason_small_slice;
+    size_t taps = (size_t)w->taps;
+    if (vol.ny < taps || vol.nx < taps || (volume3d && vol.slices < taps)) {
+        v->null_reason = w->uniform && taps == SSIM_WIN && !volume3d ? reason_small_slice
+                                                                    : reason_small_window;
         return MRV_OK;
     }
-    double *scratch = malloc(5 * vol.nx * sizeof *scratch);
+    size_t nscr = mrv_ssim_scratch(volume3d ? vol.slices : 1, vol.ny, vol.nx);
+    double *scratch = malloc(nscr * sizeof *scratch);
     if (!scratch)
-        return mrv_error_set(err, MRV_ENOMEM,
-                             "ssim: cannot allocate %zu bytes of scratch",
-                             5 * vol.nx * sizeof *scratch);
-    /* fastMRI: sum of per-slice SSIM, then divide by the slice count. */
-    double sum = 0;
-    size_t plane = vol.ny * vol.nx;
-    for (size_t k = 0; k < vol.slices; k++)
-        sum += ssim_slice(vol.ref + k * plane, vol.out + k * plane, vol.ny,
-                          vol.nx, vol.data_range, SSIM_WIN, scratch);
+        return mrv_error_set(err, MRV_ENOMEM, "%s: cannot allocate %zu bytes of scratch",
+                             name, nscr * sizeof *scratch);
+    size_t plane = vol.ny * vol.nx, total_count = 0;
+    double sum = 0, sum_of_means = 0;
+    if (volume3d) {
+        mrv_ssim_volume(vol.ref, vol.out, vol.slices, vol.ny, vol.nx, w, vol.data_range,
+                        vol.mask, scratch, &sum, &total_count);
+    } else {
+        for (size_t k = 0; k < vol.slices; k++) {
+            double sk;
+            size_t ck;
+            mrv_ssim_slice(vol.ref + k * plane, vol.out + k * plane, vol.ny, vol.nx, w,
+                           vol.data_range, vol.mask ? vol.mask + k * plane : NULL,
+                           scratch, &sk, &ck);
+            sum += sk;
+            total_count += ck;
+            if (ck)
+                sum_of_means += sk / (double)ck;
+        }
+    }
     free(scratch);
-    v->value = sum / (double)vol.slices;
+    if (total_count == 0)
+        v->null_reason = reason_mask_empty;
+    else if (isnan(sum)) /* finite inputs and R > 0 never give NaN */
+        v->null_reason = reason_out_nonfinite;
+    else if (volume3d || vol.mask)
+        v->value = sum / (double)total_count;
+    else /* fastMRI: sum of per-slice SSIM, then divide by the slice count */
+        v->value = sum_of_means / (double)vol.slices;
     return MRV_OK;
 }
 
-const struct mrv_metric mrv_metric_psnr = {
-    .name = "psnr",
-    .summary = "peak signal-to-noise ratio over the volume, R = reference max (fastMRI)",
-    .unit = "dB",
-    .higher_is_better = true,
-    .compute = psnr_compute,
-};
+static enum mrv_status ssim_eval(const struct mrv_metric_args *a,
+                                 struct mrv_metric_value *v, struct mrv_error *err)
+{
+    struct mrv_ssim_window w;
+    mrv_ssim_window_uniform(&w, SSIM_WIN, true);
+    return ssim_family("ssim", a, &w, false, v, err);
+}
 
-const struct mrv_metric mrv_metric_ssim = {
-    .name = "ssim",
-    .summary = "structural similarity, 7x7 uniform window, mean over slices (fastMRI/skimage)",
-    .unit = "",
-    .higher_is_better = true,
-    .compute = ssim_compute,
-};
+static enum mrv_status ssim_gauss_eval(const struct mrv_metric_args *a,
+                                       struct mrv_metric_value *v, struct mrv_error *err)
+{
+    struct mrv_ssim_window w;
+    mrv_ssim_window_gauss(&w, 1.5, false); /* Wang et al. 2004 */
+    return ssim_family("ssim_gauss", a, &w, false, v, err);
+}
 
-const struct mrv_metric mrv_metric_nmse = {
-    .name = "nmse",
-    .summary = "normalized mean squared error ||ref - out||^2 / ||ref||^2 over the volume",
-    .unit = "",
-    .higher_is_better = false,
-    .compute = nmse_compute,
-};
+static enum mrv_status ssim3d_eval(const struct mrv_metric_args *a,
+                                   struct mrv_metric_value *v, struct mrv_error *err)
+{
+    struct mrv_ssim_window w;
+    mrv_ssim_window_uniform(&w, SSIM_WIN, true);
+    return ssim_family("ssim3d", a, &w, true, v, err);
+}
+
+/* MATLAB fspecial('log', 15, 1.5): h = exp(-(x^2+y^2)/(2 s^2)) / sum,
+ * h1 = h (x^2 + y^2 - 2 s^2) / s^4, minus its mean so it sums to zero. */
+static void log_kernel(double k[HFEN_SIZE][HFEN_SIZE])
+{
+    const int r = HFEN_SIZE / 2;
+    const double s2 = HFEN_SIGMA * HFEN_SIGMA;
+    double sum = 0, sum1 = 0;
+    for (int y = -r; y <= r; y++)
+        for (int x = -r; x <= r; x++)
+            sum += k[y + r][x + r] = exp(-(double)(x * x + y * y) / (2 * s2));
+    for (int y = -r; y <= r; y++)
+        for (int x = -r; x <= r; x++) {
+            double h = k[y + r][x + r] / sum;
+            sum1 += k[y + r][x + r] = h * ((double)(x * x + y * y) - 2 * s2) / (s2 * s2);
+        }
+    for (int y = 0; y < HFEN_SIZE; y++)
+        for (int x = 0; x < HFEN_SIZE; x++)
+            k[y][x] -= sum1 / (HFEN_SIZE * HFEN_SIZE);
+}
+
+static enum mrv_status hfen_eval(const struct mrv_metric_args *a,
+                                 struct mrv_metric_value *v, struct mrv_error *err)
+{
+    struct volume vol;
+    enum mrv_status s = volume_check("hfen", a, v, &vol, true, err);
+    if (s != MRV_OK)
+        return s;
+    if (vol.null_reason) {
+        v->null_reason = vol.null_reason;
+        return MRV_OK;
+    }
+    double k[HFEN_SIZE][HFEN_SIZE];
+    log_kernel(k);
+    const long r = HFEN_SIZE / 2, ny = (long)vol.ny, nx = (long)vol.nx;
+    double num = 0, den = 0;
+    /* Per 2D slice, zero padding ('same' size), the kernel is symmetric so
+     * correlation = convolution; LoG(ref) - LoG(out) = LoG(ref - out). */
+    for (size_t sl = 0; sl < vol.slices; sl++) {
+        const float *R = vol.ref + sl * vol.ny * vol.nx, *O = vol.out + sl * vol.ny * vol.nx;
+        const uint8_t *M = vol.mask ? vol.mask + sl * vol.ny * vol.nx : NULL;
+        for (long y = 0; y < ny; y++)
+            for (long x = 0; x < nx; x++) {
+                if (M && !M[y * nx + x])
+                    continue;
+                double le = 0, lr = 0;
+                for (long dy = -r; dy <= r; dy++) {
+                    long yy = y + dy;
+                    if (yy < 0 || yy >= ny)
+                        continue;
+                    for (long dx = -r; dx <= r; dx++) {
+                        long xx = x + dx;
+                        if (xx < 0 || xx >= nx)
+                            continue;
+                        double rv = R[yy * nx + xx], ov = O[yy * nx + xx];
+                        le += k[dy + r][dx + r] * (rv - ov);
+                        lr += k[dy + r][dx + r] * rv;
+                    }
+                }
+                num += le * le;
+                den += lr * lr;
+            }
+    }
+    if (!(den > 0))
+        v->null_reason = reason_log_zero;
+    else
+        v->value = sqrt(num) / sqrt(den);
+    return MRV_OK;
+}
+
+#define FID_COMPUTE(field)                                                              \
+    static enum mrv_status field##_compute(const struct mrv_array *ref,                \
+                                           const struct mrv_array *out,                \
+                                           const double spacing[3],                    \
+                                           struct mrv_metric_value *v,                 \
+                                           struct mrv_error *err)                      \
+    {                                                                                  \
+        struct mrv_metric_args a;                                                      \
+        mrv_metric_args_init(&a, ref, out, spacing);                                   \
+        return field##_eval(&a, v, err);                                               \
+    }
+FID_COMPUTE(psnr)
+FID_COMPUTE(ssim)
+FID_COMPUTE(nmse)
+FID_COMPUTE(ssim_gauss)
+FID_COMPUTE(ssim3d)
+FID_COMPUTE(mae)
+FID_COMPUTE(hfen)
+
+#define FID_DESC(field, sum, def, unit_, higher)                                        \
+    const struct mrv_metric mrv_metric_##field = {                                     \
+        .name = #field, .summary = sum, .definition = def, .unit = unit_,              \
+        .higher_is_better = higher,                                                    \
+        .direction = (higher) ? MRV_HIGHER_IS_BETTER : MRV_LOWER_IS_BETTER,            \
+        .kind = MRV_METRIC_IMAGE, .compute = field##_compute, .eval = field##_eval}
+
+FID_DESC(psnr, "peak signal-to-noise ratio over the volume, R = reference max (fastMRI); masked",
+         "10 log10(R^2 / MSE), MSE over the volume (or mask), R = max of the reference "
+         "volume; +inf when identical",
+         "dB", true);
+FID_DESC(ssim, "structural similarity, 7x7 uniform window, mean over slices (fastMRI/skimage); masked",
+         "skimage structural_similarity per 2D slice, data_range = reference volume max, "
+         "sample covariance, border cropped; mean over slices",
+         "", true);
+FID_DESC(nmse, "normalized mean squared error ||ref - out||^2 / ||ref||^2 over the volume; masked",
+         "||ref - out||^2 / ||ref||^2 over the volume (or mask), fastMRI", "", false);
+FID_DESC(ssim_gauss, "SSIM as Wang et al. 2004: 11x11 Gaussian sigma 1.5, per slice; masked",
+         "skimage structural_similarity(gaussian_weights=True, sigma=1.5, "
+         "use_sample_covariance=False) per slice, R = reference volume max",
+         "", true);
+FID_DESC(ssim3d, "SSIM with a 7x7x7 uniform window over the volume; masked",
+         "skimage structural_similarity on the 3D array (win 7, sample covariance), "
+         "R = reference volume max",
+         "", true);
+FID_DESC(mae, "mean absolute error over the volume; masked",
+         "mean |ref - out| over the volume (or mask), in image units", "", false);
+FID_DESC(hfen, "high-frequency error norm (15x15 LoG, sigma 1.5, per slice); masked",
+         "||LoG(ref) - LoG(out)||_2 / ||LoG(ref)||_2, Ravishankar & Bresler 2011",
+         "", false);

@@ -1,4 +1,5 @@
-/* metrics/fidelity.h — image fidelity exactly as fastMRI's evaluate.py.
+/* metrics/fidelity.h — image fidelity exactly as fastMRI's evaluate.py,
+ * plus SSIM in the Wang et al. 2004 form, 3D SSIM, MAE and HFEN.
  *
  * Inputs are volumes (slices, y, x); `n` slices of ny*nx float pixels each,
  * C order. data_range R = max of the reference volume (fastMRI: gt.max()).
@@ -19,9 +20,18 @@
  * and also accept a single (y, x) slice as one slice. SSIM also returns NaN
  * ("slice is smaller than the 7x7 SSIM window") for slices under 7x7.
  *
- * All are thread-safe. SSIM allocates 5*nx doubles of scratch per call
- * (per volume for the registered metric); mrv_ssim2d returns NaN if that
- * allocation fails, the registered metric MRV_ENOMEM.
+ *   ssim_gauss = the same with an 11x11 Gaussian window (sigma 1.5) and
+ *        population covariance (Wang et al. 2004; skimage gaussian_weights).
+ *   ssim3d = skimage on the 3D array: 7x7x7 window, sample covariance.
+ *   MAE  = mean |ref - out|.   HFEN = ||LoG(ref - out)|| / ||LoG(ref)||,
+ *        15x15 LoG sigma 1.5 per slice, zero padding (Ravishankar 2011).
+ * With args.mask (u8, same shape), psnr/nmse/mae/hfen sum over mask voxels
+ * and the SSIMs average their map over window centres inside the mask
+ * (R stays the maximum of the whole reference volume).
+ *
+ * All are thread-safe. SSIM allocates 11*nx doubles of scratch per call
+ * (plus 5 planes for ssim3d); mrv_ssim2d returns NaN if that allocation
+ * fails, the registered metric MRV_ENOMEM.
  */
 #ifndef MRV_METRICS_FIDELITY_H
 #define MRV_METRICS_FIDELITY_H
@@ -40,5 +50,9 @@ double mrv_ssim2d(const float *ref, const float *out, size_t ny, size_t nx,
 extern const struct mrv_metric mrv_metric_psnr;
 extern const struct mrv_metric mrv_metric_ssim;
 extern const struct mrv_metric mrv_metric_nmse;
+extern const struct mrv_metric mrv_metric_ssim_gauss;
+extern const struct mrv_metric mrv_metric_ssim3d;
+extern const struct mrv_metric mrv_metric_mae;
+extern const struct mrv_metric mrv_metric_hfen;
 
 #endif

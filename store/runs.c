@@ -4,6 +4,7 @@
  * prepared per call rather than cached. */
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "store/schema_internal.h"
@@ -301,4 +302,83 @@ enum mrv_status mrv_store_export(struct mrv_store *s,
         ret = mrv_store__fail(s, rc, "exporting results", err);
     sqlite3_finalize(st);
     return ret;
+}
+
+/* ---- values of one run (paired comparisons) -------------------------------- */
+
+enum mrv_status mrv_store_values(struct mrv_store *s, int64_t run_id, const char *metric,
+                                 void (*fn)(void *ctx, const struct mrv_value_row *row),
+                                 void *ctx, struct mrv_error *err)
+{
+    sqlite3_stmt *st;
+    enum mrv_status ret = prepare(
+        s,
+        "SELECT c.dataset, c.case_key, p.family, p.severity, p.repeat, p.seed, r.value,"
+        " c.metadata FROM results AS r JOIN cases AS c ON c.id = r.case_id"
+        " JOIN perturbations AS p ON p.id = r.perturbation_id"
+        " WHERE r.run_id = ?1 AND r.metric = ?2"
+        " ORDER BY c.dataset, c.case_key, p.family, p.severity, p.repeat",
+        &st, err);
+    if (ret != MRV_OK)
+        return ret;
+    sqlite3_bind_int64(st, 1, run_id);
+    sqlite3_bind_text(st, 2, metric, -1, SQLITE_TRANSIENT);
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        struct mrv_value_row row = {
+            .dataset = text(st, 0),
+            .case_key = text(st, 1),
+            .family = text(st, 2),
+            .severity = sqlite3_column_int(st, 3),
+            .repeat = sqlite3_column_int(st, 4),
+            .seed = (uint64_t)sqlite3_column_int64(st, 5),
+            .value = sqlite3_column_type(st, 6) == SQLITE_NULL ? NAN
+                                                                : sqlite3_column_double(st, 6),
+            .metadata = text(st, 7),
+        };
+        fn(ctx, &row);
+    }
+    if (rc != SQLITE_DONE)
+        ret = mrv_store__fail(s, rc, "reading values", err);
+    sqlite3_finalize(st);
+    return ret;
+}
+
+enum mrv_status mrv_store_resolve_run(struct mrv_store *s, const char *run, int64_t *run_id,
+                                      char study[128], char **config_json,
+                                      struct mrv_error *err)
+{
+    sqlite3_stmt *st;
+    enum mrv_status ret = prepare(s,
+                                  "SELECT id, study, config_json FROM runs WHERE model = ?1"
+                                  " OR CAST(id AS TEXT) = ?1 ORDER BY CAST(id AS TEXT) = ?1"
+                                  " DESC, id DESC LIMIT 1",
+                                  &st, err);
+    if (ret != MRV_OK)
+        return ret;
+    sqlite3_bind_text(st, 1, run, -1, SQLITE_TRANSIENT);
+    int rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW) {
+        *run_id = sqlite3_column_int64(st, 0);
+        mrv_store__copy(study, 128, text(st, 1));
+        if (config_json && !(*config_json = strdup(text(st, 2))))
+            ret = mrv_error_set(err, MRV_ENOMEM, "%s: out of memory", s->path);
+        sqlite3_finalize(st);
+        return ret;
+    }
+    sqlite3_finalize(st);
+    if (rc != SQLITE_DONE)
+        return mrv_store__fail(s, rc, "finding a run", err);
+    /* name what is there, so a typo is easy to fix */
+    char names[512] = "";
+    size_t used = 0;
+    if (prepare(s, "SELECT id, model FROM runs ORDER BY id", &st, NULL) == MRV_OK) {
+        while (sqlite3_step(st) == SQLITE_ROW && used < sizeof names - 64)
+            used += (size_t)snprintf(names + used, sizeof names - used, "%s%lld (%s)",
+                                     used ? ", " : "", (long long)sqlite3_column_int64(st, 0),
+                                     text(st, 1));
+        sqlite3_finalize(st);
+    }
+    return mrv_error_set(err, MRV_ENOTFOUND, "%s: no run '%s'; runs here: %s", s->path, run,
+                         used ? names : "none");
 }

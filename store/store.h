@@ -244,6 +244,29 @@ enum mrv_status mrv_store_export(struct mrv_store *s,
                                  int (*fn)(void *ctx, const struct mrv_export_row *row),
                                  void *ctx, struct mrv_error *err);
 
+/* Resolve a run given as its id ("12") or as a model name (the most recent
+ * run of that model): its id, study name and configuration JSON (malloc'd,
+ * free()). MRV_ENOTFOUND naming the store and the runs it holds when none
+ * matches. */
+enum mrv_status mrv_store_resolve_run(struct mrv_store *s, const char *run, int64_t *run_id,
+                                      char study[128], char **config_json,
+                                      struct mrv_error *err);
+
+/* One stored value of a run, for paired comparisons (the gate). */
+struct mrv_value_row {
+    const char *dataset, *case_key, *family;
+    int severity, repeat;
+    uint64_t seed;
+    double value;         /* NaN when stored NULL */
+    const char *metadata; /* the case's metadata JSON */
+};
+
+/* Call `fn` for every result of `metric` in run `run_id`, ordered by
+ * dataset, case, family, severity, repeat. */
+enum mrv_status mrv_store_values(struct mrv_store *s, int64_t run_id, const char *metric,
+                                 void (*fn)(void *ctx, const struct mrv_value_row *row),
+                                 void *ctx, struct mrv_error *err);
+
 /* The path the store was opened with, owned by the handle; NULL for NULL. */
 const char *mrv_store_path(const struct mrv_store *s);
 

@@ -95,6 +95,8 @@ class Validation(unittest.TestCase):
                  "perturbations[0].chain", "2..8 families")
         self.bad(good.replace("[psnr, ssim, nmse]", "[psnr, dice9]"),
                  "unknown metric 'dice9'")
+        self.bad(good.replace("[psnr, ssim, nmse]", "[psnr, dice]"),
+                 "metric 'dice' scores label maps")
         self.bad(good.replace("severities: [1, 3, 5]", "severities: [3, 1]"),
                  "increasing order")
         self.bad(good.replace("severities: [1, 3, 5]", "severities: [1, 9]"),
