@@ -1,4 +1,5 @@
 #include "harness/engine.h"
+#include "harness/engine_internal.h"
 
 #include <math.h>
 #include <pthread.h>
@@ -26,18 +27,6 @@
 #define MAX_JOBS 64
 
 /* ---- the set of items already stored (resume) ---------------------------- */
-
-struct done_entry {
-    char *key;       /* dataset \x1f case \x1f family \x1f severity \x1f repeat */
-    uint32_t models; /* bit m: model m has this item */
-};
-
-struct done_set {
-    struct done_entry *slots;
-    size_t cap, n;
-    int model; /* which model bit the store callback sets */
-    int oom;
-};
 
 static uint64_t fnv1a(const char *s)
 {
@@ -110,81 +99,6 @@ static void done_free(struct done_set *d)
     free(d->slots);
 }
 
-/* ---- engine state --------------------------------------------------------- */
-
-struct instance {
-    int pert;     /* index in study->perts, -1 = clean */
-    int severity; /* 0 = clean */
-    int repeat;
-};
-
-struct case_slot {
-    size_t index;   /* in the dataset */
-    int refs;       /* claimed, unfinished items */
-    int state;      /* 0 not loaded, 1 loading, 2 ready, 3 failed */
-    int exhausted;  /* the cursor has moved past this case */
-    struct mrv_case c;
-    struct mrv_array mask;
-    struct mrv_mask_info mask_info;
-    uint64_t mask_seed;
-    char sha[MRV_SHA256_HEX];
-    char *meta_json;
-    char failure[MRV_ERROR_MAX];
-    struct case_slot *next;
-};
-
-struct item {
-    struct case_slot *slot;
-    size_t sampled;         /* columns the model received; 0: the case's mask */
-    const struct instance *inst;
-    uint32_t todo;          /* models to run */
-    uint64_t seed;
-    struct mrv_drawn drawn;
-    /* copied for the writer, which outlives the slot */
-    char *case_key, *meta_json, *params_json;
-    char sha[MRV_SHA256_HEX];
-    double *values;         /* [model][metric] */
-    char **reasons;         /* [model][metric], malloc'd or NULL */
-    int failed;
-    struct item *next;
-};
-
-struct plan_entry {
-    int pert, severity;
-    struct mrv_array shape; /* dims only (borrowed, no data) */
-    void *plan;
-    struct plan_entry *next;
-};
-
-struct engine {
-    const struct mrv_study *st;
-    struct mrv_dataset *ds;
-    struct mrv_model *models[MRV_STUDY_MAX_MODELS];
-    const struct mrv_perturbation *perts[MRV_STUDY_MAX_PERTS];
-    const struct mrv_metric *metrics[MRV_STUDY_MAX_METRICS];
-    int nm, nq; /* models, metrics */
-    uint32_t all_models;
-    struct instance *inst;
-    size_t ninst;
-    size_t *cases;  /* dataset indices in this shard */
-    size_t ncases;
-    struct done_set done;
-
-    pthread_mutex_t lock;
-    pthread_cond_t cond;       /* slot loaded, queue space, queue item, worker exit */
-    size_t cur_case, cur_inst; /* the claim cursor */
-    struct case_slot *slots;
-    struct item *qhead, *qtail;
-    size_t qlen, qcap;
-    int workers;
-    int abort;                 /* stop claiming (store error, strict failure, signal) */
-    size_t skipped;
-    struct mrv_error fatal;    /* first error that aborts the run */
-
-    pthread_mutex_t plan_lock;
-    struct plan_entry *plans;
-};
-
 static volatile sig_atomic_t interrupted;
 
 static void on_signal(int sig)
@@ -228,26 +142,6 @@ static struct case_slot *slot_for(struct engine *e, size_t index)
     return s;
 }
 
-static const char *family_of(const struct engine *e, const struct instance *in)
-{
-    return in->pert < 0 ? "none" : e->st->perts[in->pert].family;
-}
-
-static void item_free(struct item *it, int nvalues)
-{
-    if (!it)
-        return;
-    free(it->case_key);
-    free(it->meta_json);
-    free(it->params_json);
-    if (it->reasons)
-        for (int i = 0; i < nvalues; i++)
-            free(it->reasons[i]);
-    free(it->reasons);
-    free(it->values);
-    free(it);
-}
-
 /* Move the cursor one instance on; when it leaves a case, that case's slot
  * can go once its items are done (lock held). */
 static void advance(struct engine *e)
@@ -273,7 +167,7 @@ static struct item *claim(struct engine *e)
         const struct instance *in = &e->inst[e->cur_inst];
         const char *case_id = mrv_dataset_case_id(e->ds, index);
         char key[512];
-        item_key(key, sizeof key, e->st->dataset, case_id, family_of(e, in), in->severity,
+        item_key(key, sizeof key, e->st->dataset, case_id, mrv_engine_family(e, in), in->severity,
                  in->repeat);
         struct done_entry *d = done_find(&e->done, key, 0);
         uint32_t todo = e->all_models & ~(d ? d->models : 0u);
@@ -282,16 +176,12 @@ static struct item *claim(struct engine *e)
             advance(e);
             continue;
         }
-        int nv = e->nm * e->nq;
         struct item *it = calloc(1, sizeof *it);
         struct case_slot *s = it ? slot_for(e, index) : NULL;
-        if (it) {
-            it->values = calloc((size_t)nv, sizeof *it->values);
-            it->reasons = calloc((size_t)nv, sizeof *it->reasons);
+        if (it)
             it->case_key = strdup(case_id);
-        }
-        if (!s || !it->values || !it->reasons || !it->case_key) {
-            item_free(it, nv);
+        if (!s || !it->case_key) {
+            mrv_engine_item_free(it);
             mrv_error_set(&e->fatal, MRV_ENOMEM, "run: out of memory");
             e->abort = 1;
             return NULL;
@@ -301,278 +191,12 @@ static struct item *claim(struct engine *e)
         it->inst = in;
         it->todo = todo;
         it->seed = in->pert < 0 ? 0
-                                : mrv_seed_derive(e->st->seed, case_id, family_of(e, in),
+                                : mrv_seed_derive(e->st->seed, case_id, mrv_engine_family(e, in),
                                                   in->severity, in->repeat);
         advance(e);
         return it;
     }
     return NULL;
-}
-
-static char *case_meta_json(const struct mrv_case *c)
-{
-    struct mrv_strbuf b;
-    mrv_strbuf_init(&b);
-    mrv_strbuf_append(&b, "{");
-    for (int i = 0; i < c->nmeta; i++) {
-        mrv_strbuf_json_string(&b, c->meta[i].key);
-        mrv_strbuf_append(&b, ":");
-        mrv_strbuf_json_string(&b, c->meta[i].value);
-        mrv_strbuf_append(&b, ",");
-    }
-    mrv_strbuf_append(&b, "\"task\":");
-    mrv_strbuf_json_string(&b, mrv_task_name(c->task));
-    mrv_strbuf_printf(&b, ",\"spacing_mm\":[%.17g,%.17g,%.17g],\"kspace_shape\":[",
-                      c->spacing[0], c->spacing[1], c->spacing[2]);
-    for (int d = 0; d < c->kspace.ndim; d++)
-        mrv_strbuf_printf(&b, "%s%zu", d ? "," : "", c->kspace.dims[d]);
-    mrv_strbuf_append(&b, "]}");
-    if (!mrv_strbuf_ok(&b)) {
-        mrv_strbuf_free(&b);
-        return NULL;
-    }
-    return b.s;
-}
-
-/* Load the case of a slot, its mask and fingerprint (no lock held). */
-static void load_slot(struct engine *e, struct case_slot *s)
-{
-    struct mrv_error err = {0};
-    enum mrv_status st = mrv_dataset_load(e->ds, s->index, &s->c, &err);
-    if (st == MRV_OK && (s->c.kspace.ndim != 4 || s->c.kspace.dtype != MRV_C64))
-        st = mrv_error_set(&err, MRV_EFORMAT,
-                           "case %s: no multi-coil k-space (slices, coils, ky, kx) to "
-                           "reconstruct", s->c.id);
-    if (st == MRV_OK) {
-        size_t nx = s->c.kspace.dims[3];
-        st = mrv_array_alloc(&s->mask, MRV_U8, 1, &nx, &err);
-        s->mask_seed = mrv_seed_derive(e->st->seed, s->c.id, "mask", 0, 0);
-        if (st == MRV_OK)
-            st = mrv_mask_random(nx, e->st->acceleration, e->st->center_fraction,
-                                 s->mask_seed, s->mask.data, &s->mask_info, &err);
-        /* the case carries its mask, so motion times only the lines sampled */
-        if (st == MRV_OK && !s->c.mask.data)
-            mrv_array_borrow(&s->c.mask, MRV_U8, 1, &nx, s->mask.data);
-    }
-    if (st == MRV_OK)
-        st = mrv_sha256_hex(s->c.kspace.data, mrv_array_nbytes(&s->c.kspace), s->sha, &err);
-    if (st == MRV_OK && !(s->meta_json = case_meta_json(&s->c)))
-        st = mrv_error_set(&err, MRV_ENOMEM, "out of memory");
-    if (st != MRV_OK)
-        snprintf(s->failure, sizeof s->failure, "%s", err.msg);
-    s->state = st == MRV_OK ? 2 : 3;
-}
-
-/* The plan of (perturbation, severity) for data shaped like `data`, made on
- * first use for each shape. */
-static void *plan_for(struct engine *e, int pi, int sev, const struct mrv_array *data,
-                      struct mrv_error *err)
-{
-    pthread_mutex_lock(&e->plan_lock);
-    struct plan_entry *p;
-    for (p = e->plans; p; p = p->next)
-        if (p->pert == pi && p->severity == sev && mrv_array_same_shape(&p->shape, data))
-            break;
-    if (!p && (p = calloc(1, sizeof *p))) {
-        const struct mrv_perturbation *pert = e->perts[pi];
-        p->pert = pi;
-        p->severity = sev;
-        mrv_array_borrow(&p->shape, data->dtype, data->ndim, data->dims, NULL);
-        const struct mrv_pert_spec *ps = &e->st->perts[pi];
-        enum mrv_status s =
-            ps->nlinks ? mrv_chain_plan_severity((const char *const *)ps->links, ps->nlinks, sev,
-                                                 data, &p->plan, err)
-                       : pert->plan(data, pert->severity[sev - 1], &p->plan, err);
-        if (s != MRV_OK) {
-            free(p);
-            p = NULL;
-        } else {
-            p->next = e->plans;
-            e->plans = p;
-        }
-    } else if (!p) {
-        mrv_error_set(err, MRV_ENOMEM, "out of memory");
-    }
-    pthread_mutex_unlock(&e->plan_lock);
-    return p ? p->plan : NULL;
-}
-
-static void apply_mask(struct mrv_array *k, const uint8_t *mask)
-{
-    size_t nx = k->dims[k->ndim - 1];
-    size_t lines = mrv_array_count(k) / nx;
-    float complex *d = k->data;
-    for (size_t l = 0; l < lines; l++)
-        for (size_t x = 0; x < nx; x++)
-            if (!mask[x])
-                d[l * nx + x] = 0.0f;
-}
-
-static char *params_json(const struct engine *e, const struct item *it)
-{
-    const struct case_slot *s = it->slot;
-    struct mrv_strbuf b;
-    mrv_strbuf_init(&b);
-    mrv_strbuf_append(&b, "{");
-    for (int i = 0; i < it->drawn.n; i++) {
-        mrv_strbuf_json_string(&b, it->drawn.names[i]);
-        mrv_strbuf_append(&b, ":");
-        mrv_strbuf_json_number(&b, it->drawn.values[i]);
-        mrv_strbuf_append(&b, ",");
-    }
-    if (s->state == 2 && it->sampled) {
-        mrv_strbuf_printf(&b, "\"undersampling\":{\"pattern\":\"by perturbation %s\","
-                              "\"lines_sampled\":%zu,\"lines_total\":%zu}}",
-                          family_of(e, it->inst), it->sampled, s->mask.dims[0]);
-    } else if (s->state == 2) {
-        mrv_strbuf_append(&b, "\"undersampling\":{\"pattern\":\"random\",\"acceleration\":");
-        mrv_strbuf_json_number(&b, e->st->acceleration);
-        mrv_strbuf_append(&b, ",\"center_fraction\":");
-        mrv_strbuf_json_number(&b, e->st->center_fraction);
-        mrv_strbuf_printf(&b, ",\"seed\":%llu,\"low_frequency_lines\":%zu,"
-                              "\"lines_sampled\":%zu,\"lines_total\":%zu}}",
-                          (unsigned long long)s->mask_seed, s->mask_info.low_frequency,
-                          s->mask_info.sampled, s->mask.dims[0]);
-    } else {
-        mrv_strbuf_append(&b, "\"case_failed\":true}");
-    }
-    if (!mrv_strbuf_ok(&b)) {
-        mrv_strbuf_free(&b);
-        return NULL;
-    }
-    return b.s;
-}
-
-static void set_failure(struct engine *e, struct item *it, int model, const char *msg)
-{
-    for (int m = 0; m < e->nm; m++) {
-        if (model >= 0 && m != model)
-            continue;
-        if (!(it->todo & (1u << m)))
-            continue;
-        for (int q = 0; q < e->nq; q++) {
-            int i = m * e->nq + q;
-            it->values[i] = NAN;
-            free(it->reasons[i]);
-            it->reasons[i] = strdup(msg);
-        }
-    }
-    it->failed = 1;
-}
-
-/* fastMRI scores on the reference's grid: an output larger than the
- * reference in y and x (a reconstruction of oversampled k-space, 640 x 368,
- * against a 320 x 320 reference) is centre-cropped to it, as fastMRI's
- * center_crop does (start = (n - m) / 2). Anything else is left for the
- * shape check to refuse. */
-static enum mrv_status crop_to_reference(struct mrv_array *out, const struct mrv_array *ref,
-                                         struct mrv_error *err)
-{
-    if (out->dtype != MRV_F32 || out->ndim != 3 || ref->ndim != 3 ||
-        out->dims[0] != ref->dims[0] || mrv_array_same_shape(out, ref) ||
-        out->dims[1] < ref->dims[1] || out->dims[2] < ref->dims[2])
-        return MRV_OK;
-    struct mrv_array c;
-    enum mrv_status s = mrv_array_alloc(&c, MRV_F32, 3, ref->dims, err);
-    if (s != MRV_OK)
-        return s;
-    size_t oy = (out->dims[1] - ref->dims[1]) / 2, ox = (out->dims[2] - ref->dims[2]) / 2;
-    const float *src = out->data;
-    float *dst = c.data;
-    for (size_t sl = 0; sl < ref->dims[0]; sl++)
-        for (size_t y = 0; y < ref->dims[1]; y++)
-            memcpy(dst + (sl * ref->dims[1] + y) * ref->dims[2],
-                   src + (sl * out->dims[1] + y + oy) * out->dims[2] + ox,
-                   ref->dims[2] * sizeof *dst);
-    mrv_array_free(out);
-    *out = c;
-    return MRV_OK;
-}
-
-/* Perturb once, run every model still missing the item, score (no lock). */
-static void run_item(struct engine *e, struct item *it)
-{
-    const struct case_slot *s = it->slot;
-    struct mrv_error err = {0};
-    char msg[MRV_ERROR_MAX + 64];
-    if (s->state != 2) {
-        snprintf(msg, sizeof msg, "failed: case could not be loaded: %s", s->failure);
-        set_failure(e, it, -1, msg);
-        return;
-    }
-    struct mrv_array k = {0};
-    enum mrv_status st = mrv_array_copy(&k, &s->c.kspace, &err);
-    struct mrv_array own_mask = {0};
-    const struct mrv_array *mask = &s->mask;
-    if (st == MRV_OK && it->inst->pert >= 0) {
-        const struct mrv_perturbation *p = e->perts[it->inst->pert];
-        void *plan = plan_for(e, it->inst->pert, it->inst->severity, &k, &err);
-        st = plan ? p->execute(plan, it->seed, &s->c, &k, &it->drawn, &err) : err.code;
-        /* A family that chooses the sampling pattern (undersample) replaces
-         * the study's mask: the model gets that family's mask, and the
-         * study's is not applied on top. */
-        if (st == MRV_OK && p->mask) {
-            st = mrv_array_alloc(&own_mask, MRV_U8, 1, &s->mask.dims[0], &err);
-            if (st == MRV_OK)
-                st = p->mask(plan, it->seed, s->mask.dims[0], own_mask.data, &err);
-            if (st == MRV_OK) {
-                mask = &own_mask;
-                const uint8_t *m = own_mask.data;
-                for (size_t x = 0; x < own_mask.dims[0]; x++)
-                    it->sampled += m[x];
-            }
-        }
-    }
-    if (st != MRV_OK) {
-        snprintf(msg, sizeof msg, "failed: perturbation: %s", err.msg);
-        set_failure(e, it, -1, msg);
-        mrv_array_free(&k);
-        mrv_array_free(&own_mask);
-        return;
-    }
-    apply_mask(&k, mask->data);
-    struct mrv_model_input in = {
-        .task = MRV_TASK_RECONSTRUCTION,
-        .kspace = &k,
-        .mask = mask,
-        .coil_maps = &s->c.coil_maps,
-        .spacing = s->c.spacing,
-        .out_ndim = 3, /* the model answers on the reference grid */
-    };
-    memcpy(in.out_dims, s->c.reference.dims, 3 * sizeof in.out_dims[0]);
-    for (int m = 0; m < e->nm; m++) {
-        if (!(it->todo & (1u << m)))
-            continue;
-        struct mrv_array out = {0};
-        mrv_error_clear(&err);
-        st = mrv_model_infer(e->models[m], &in, &out, &err);
-        if (st == MRV_OK)
-            st = crop_to_reference(&out, &s->c.reference, &err);
-        if (st == MRV_OK && !mrv_array_same_shape(&out, &s->c.reference)) {
-            char got[96], want[96];
-            mrv_array_describe(&out, got, sizeof got);
-            mrv_array_describe(&s->c.reference, want, sizeof want);
-            st = mrv_error_set(&err, MRV_EMODEL, "output %s, expected %s", got, want);
-        }
-        if (st != MRV_OK) {
-            snprintf(msg, sizeof msg, "failed: model %s: %s", e->st->models[m].name, err.msg);
-            set_failure(e, it, m, msg);
-            mrv_array_free(&out);
-            continue;
-        }
-        for (int q = 0; q < e->nq; q++) {
-            struct mrv_metric_value v = {NAN, NULL};
-            int i = m * e->nq + q;
-            if (e->metrics[q]->compute(&s->c.reference, &out, s->c.spacing, &v, &err) != MRV_OK)
-                v = (struct mrv_metric_value){NAN, err.msg};
-            it->values[i] = v.value;
-            if (isnan(v.value))
-                it->reasons[i] = strdup(v.null_reason ? v.null_reason : "undefined");
-        }
-        mrv_array_free(&out);
-    }
-    mrv_array_free(&k);
-    mrv_array_free(&own_mask);
 }
 
 static void *worker(void *arg)
@@ -587,7 +211,7 @@ static void *worker(void *arg)
         if (s->state == 0) {
             s->state = 1;
             pthread_mutex_unlock(&e->lock);
-            load_slot(e, s);
+            mrv_engine_load_slot(e, s);
             pthread_mutex_lock(&e->lock);
             pthread_cond_broadcast(&e->cond);
             if (s->state == 3 && e->st->strict && !e->abort) {
@@ -600,8 +224,8 @@ static void *worker(void *arg)
             pthread_cond_wait(&e->cond, &e->lock);
         pthread_mutex_unlock(&e->lock);
 
-        run_item(e, it);
-        it->params_json = params_json(e, it);
+        mrv_engine_run_item(e, it);
+        it->params_json = mrv_engine_params_json(e, it);
         it->meta_json = strdup(s->meta_json ? s->meta_json : "{}");
         memcpy(it->sha, s->sha, sizeof it->sha);
 
@@ -658,19 +282,16 @@ static enum mrv_status write_item(struct engine *e, struct writer *w, struct ite
         snprintf(w->last_case, sizeof w->last_case, "%s", it->case_key);
     }
     int64_t pid;
-    s = mrv_store_perturbation(w->db, w->last_case_id, family_of(e, it->inst),
+    s = mrv_store_perturbation(w->db, w->last_case_id, mrv_engine_family(e, it->inst),
                                it->inst->severity, it->inst->repeat, it->seed, it->params_json,
                                &pid, err);
-    for (int m = 0; m < e->nm && s == MRV_OK; m++) {
-        if (!(it->todo & (1u << m)))
-            continue;
-        sum->model_calls++;
-        for (int q = 0; q < e->nq && s == MRV_OK; q++) {
-            int i = m * e->nq + q;
-            s = mrv_store_result(w->db, w->run_ids[m], w->last_case_id, pid,
-                                 e->metrics[q]->name, it->values[i], it->reasons[i], err);
-            sum->results += s == MRV_OK;
-        }
+    for (int m = 0; m < e->nm; m++)
+        sum->model_calls += (it->todo >> m) & 1u;
+    for (size_t i = 0; i < it->nres && s == MRV_OK; i++) {
+        const struct item_result *r = &it->res[i];
+        s = mrv_store_result(w->db, w->run_ids[r->model], w->last_case_id, pid, r->metric,
+                             r->value, r->reason, err);
+        sum->results += s == MRV_OK;
     }
     if (s == MRV_OK && ++w->batch >= BATCH_ITEMS) {
         s = mrv_store_commit(w->db, err);
@@ -756,11 +377,7 @@ static enum mrv_status engine_open(struct engine *e, const struct mrv_study *st,
 
 static void engine_close(struct engine *e)
 {
-    for (struct plan_entry *p = e->plans, *next; p; p = next) {
-        next = p->next;
-        e->perts[p->pert]->destroy(p->plan);
-        free(p);
-    }
+    mrv_engine_plans_free(e);
     while (e->slots) {
         struct case_slot *s = e->slots;
         e->slots = s->next;
@@ -769,7 +386,7 @@ static void engine_close(struct engine *e)
     while (e->qhead) {
         struct item *it = e->qhead;
         e->qhead = it->next;
-        item_free(it, e->nm * e->nq);
+        mrv_engine_item_free(it);
     }
     for (int m = 0; m < e->nm; m++)
         mrv_model_destroy(e->models[m]);
@@ -883,7 +500,7 @@ static size_t count_todo(struct engine *e)
         const char *id = mrv_dataset_case_id(e->ds, e->cases[c]);
         for (size_t i = 0; i < e->ninst; i++) {
             char key[512];
-            item_key(key, sizeof key, e->st->dataset, id, family_of(e, &e->inst[i]),
+            item_key(key, sizeof key, e->st->dataset, id, mrv_engine_family(e, &e->inst[i]),
                      e->inst[i].severity, e->inst[i].repeat);
             struct done_entry *d = done_find(&e->done, key, 0);
             todo += (e->all_models & ~(d ? d->models : 0u)) != 0;
@@ -1020,7 +637,7 @@ enum mrv_status mrv_engine_run(const struct mrv_study *st, const struct mrv_run_
                 pthread_mutex_unlock(&e.lock);
             }
         }
-        item_free(it, e.nm * e.nq);
+        mrv_engine_item_free(it);
         pthread_mutex_lock(&e.lock);
     }
     pthread_mutex_unlock(&e.lock);

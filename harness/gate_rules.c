@@ -158,7 +158,7 @@ enum mrv_status mrv_gate_rules_parse(const char *text, size_t len, const char *o
         return s;
     }
     yaml_parser_delete(&parser);
-    struct mrv_yaml c = {&doc, origin, err};
+    struct mrv_yaml c = {&doc, origin, err, 0};
     enum mrv_status s = MRV_OK;
     yaml_node_t *root = yaml_document_get_root_node(&doc);
     if (!root || root->type != YAML_MAPPING_NODE)

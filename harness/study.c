@@ -235,6 +235,12 @@ static enum mrv_status parse_models(struct mrv_yaml *c, const yaml_node_t *root,
             if (!found)
                 return mrv_yaml_fail(c, mrv_yaml_get(c, m, "model"), MRV_ENOTFOUND, path,
                                "no builtin model '%s' (see `mrvet list adapters`)", ms->model);
+            for (int k = 0; k < nb; k++)
+                if (strcmp(b[k].name, ms->model) == 0 && b[k].task != st->task)
+                    return mrv_yaml_fail(c, mrv_yaml_get(c, m, "model"), MRV_EINVAL, path,
+                                         "builtin '%s' is a %s model; this is a %s study",
+                                         ms->model, mrv_task_name(b[k].task),
+                                         mrv_task_name(st->task));
         }
         if ((s = parse_settings(c, m, path, ms)) != MRV_OK)
             return s;
@@ -278,6 +284,22 @@ static enum mrv_status parse_severities(struct mrv_yaml *c, const yaml_node_t *n
     return MRV_OK;
 }
 
+static enum mrv_status parse_task(struct mrv_yaml *c, const yaml_node_t *root,
+                                  struct mrv_study *st)
+{
+    char *task = NULL;
+    enum mrv_status s = mrv_yaml_string(c, root, "task", "", "reconstruction", &task);
+    if (s == MRV_OK && strcmp(task, "reconstruction") == 0)
+        st->task = MRV_TASK_RECONSTRUCTION;
+    else if (s == MRV_OK && strcmp(task, "segmentation") == 0)
+        st->task = MRV_TASK_SEGMENTATION;
+    else if (s == MRV_OK)
+        s = mrv_yaml_fail(c, mrv_yaml_get(c, root, "task"), MRV_EINVAL, "task",
+                          "'%s'; expected reconstruction or segmentation", task);
+    free(task);
+    return s;
+}
+
 /* One family to check: it exists and acts on k-space. */
 static enum mrv_status check_family(struct mrv_yaml *c, const yaml_node_t *at, const char *path,
                                    const char *name)
@@ -286,7 +308,7 @@ static enum mrv_status check_family(struct mrv_yaml *c, const yaml_node_t *at, c
     if (!p)
         return mrv_yaml_fail(c, at, MRV_ENOTFOUND, path,
                              "unknown perturbation '%s' (see `mrvet list perturbations`)", name);
-    if (p->domain != MRV_DOMAIN_KSPACE)
+    if (p->domain != MRV_DOMAIN_KSPACE && c->task != MRV_TASK_SEGMENTATION)
         return mrv_yaml_fail(c, at, MRV_EINVAL, path,
                              "'%s' acts on images; a reconstruction study perturbs k-space",
                              name);
@@ -305,6 +327,10 @@ static enum mrv_status parse_family_or_chain(struct mrv_yaml *c, const yaml_node
                    : c->err->code;
     if (mrv_yaml_get(c, m, "family"))
         return mrv_yaml_fail(c, m, MRV_EINVAL, path, "give either family or chain, not both");
+    if (c->task == MRV_TASK_SEGMENTATION)
+        return mrv_yaml_fail(c, chain, MRV_EINVAL, path,
+                             "chains run on k-space; a segmentation study perturbs images "
+                             "one family at a time");
     char full[96];
     snprintf(full, sizeof full, "%s.chain", path);
     if (chain->type != YAML_SEQUENCE_NODE ||
@@ -380,7 +406,9 @@ static enum mrv_status parse_metrics(struct mrv_yaml *c, const yaml_node_t *root
 {
     const yaml_node_t *n = mrv_yaml_get(c, root, "metrics");
     if (!n) {
-        static const char *const defaults[] = {"psnr", "ssim", "nmse"};
+        static const char *const recon[] = {"psnr", "ssim", "nmse"};
+        static const char *const seg[] = {"dice", "hd95", "nsd"};
+        const char *const *defaults = st->task == MRV_TASK_SEGMENTATION ? seg : recon;
         for (int i = 0; i < 3; i++)
             if (!(st->metrics[st->nmetrics++] = strdup(defaults[i])))
                 return mrv_error_set(c->err, MRV_ENOMEM, "out of memory");
@@ -398,13 +426,17 @@ static enum mrv_status parse_metrics(struct mrv_yaml *c, const yaml_node_t *root
         if (!t || !mrv_metric_find(t))
             return mrv_yaml_fail(c, v, MRV_ENOTFOUND, "metrics",
                            "unknown metric '%s' (see `mrvet list metrics`)", t ? t : "?");
-        if (mrv_metric_find(t)->kind != MRV_METRIC_IMAGE)
+        enum mrv_metric_kind mk = mrv_metric_find(t)->kind;
+        if (st->task == MRV_TASK_RECONSTRUCTION && mk != MRV_METRIC_IMAGE)
             return mrv_yaml_fail(c, v, MRV_EINVAL, "metrics",
                                  "metric '%s' scores %s; a reconstruction study scores images "
                                  "(psnr, ssim, nmse, ssim_gauss, mae, hfen, ...)", t,
-                                 mrv_metric_find(t)->kind == MRV_METRIC_LABELS
-                                     ? "label maps"
-                                     : "probabilities");
+                                 mk == MRV_METRIC_LABELS ? "label maps" : "probabilities");
+        if (st->task == MRV_TASK_SEGMENTATION && mk == MRV_METRIC_IMAGE)
+            return mrv_yaml_fail(c, v, MRV_EINVAL, "metrics",
+                                 "metric '%s' scores images; a segmentation study scores label "
+                                 "maps and probabilities (dice, iou, hd95, assd, nsd, ece, ...)",
+                                 t);
         for (int k = 0; k < st->nmetrics; k++)
             if (strcmp(st->metrics[k], t) == 0)
                 return mrv_yaml_fail(c, v, MRV_EINVAL, "metrics", "metric '%s' is listed twice", t);
@@ -422,6 +454,10 @@ static enum mrv_status resolve(struct mrv_study *st, struct mrv_error *err)
     mrv_strbuf_init(&b);
     mrv_strbuf_append(&b, "{\"study\":");
     mrv_strbuf_json_string(&b, st->name);
+    if (st->task != MRV_TASK_RECONSTRUCTION) {
+        mrv_strbuf_append(&b, ",\"task\":");
+        mrv_strbuf_json_string(&b, mrv_task_name(st->task));
+    }
     mrv_strbuf_printf(&b, ",\"seed\":%llu,\"dataset\":{\"kind\":", (unsigned long long)st->seed);
     mrv_strbuf_json_string(&b, st->dataset);
     mrv_strbuf_append(&b, ",\"path\":");
@@ -518,13 +554,13 @@ enum mrv_status mrv_study_load_text(const char *text, size_t len, const char *or
         }
         yaml_parser_delete(&parser);
     }
-    struct mrv_yaml c = {&doc, origin, err};
+    struct mrv_yaml c = {&doc, origin, err, 0};
     yaml_node_t *root = have_doc ? yaml_document_get_root_node(&doc) : NULL;
     if (s == MRV_OK && (!root || root->type != YAML_MAPPING_NODE))
         s = mrv_error_set(err, MRV_EFORMAT, "%s: expected a study (a YAML mapping with study, "
                           "dataset, models, ...), found %s", origin,
                           root ? mrv_yaml_kind(root) : "an empty document");
-    static const char *const keys[] = {"study", "seed", "dataset", "undersampling", "models",
+    static const char *const keys[] = {"study", "task", "seed", "dataset", "undersampling", "models",
                                        "perturbations", "metrics", "jobs", "report", "gate",
                                        NULL};
     double v;
@@ -532,6 +568,9 @@ enum mrv_status mrv_study_load_text(const char *text, size_t len, const char *or
         s = mrv_yaml_check_keys(&c, root, "study file", keys);
     if (s == MRV_OK)
         s = mrv_yaml_string(&c, root, "study", "", NULL, &st->name);
+    if (s == MRV_OK)
+        s = parse_task(&c, root, st);
+    c.task = st->task;
     if (s == MRV_OK && (s = mrv_yaml_number(&c, root, "seed", "", 0, 0, 9007199254740991.0, 1, &v)) ==
                            MRV_OK)
         st->seed = (uint64_t)v; /* integers above 2^53 would not survive a double */

@@ -19,6 +19,7 @@
 #include <stdint.h>
 
 #include "core/sha256.h"
+#include "core/case.h"
 #include "core/status.h"
 #include "perturbations/perturb.h"
 
@@ -51,6 +52,7 @@ struct mrv_pert_spec {
 
 struct mrv_study {
     char *name;
+    enum mrv_task task;               /* reconstruction (default) or segmentation */
     uint64_t seed;                    /* < 2^63 */
     char *origin;                     /* the file it came from */
     char origin_sha256[MRV_SHA256_HEX];

@@ -15,6 +15,7 @@ struct mrv_yaml {
     yaml_document_t *doc;
     const char *origin; /* file name for messages */
     struct mrv_error *err;
+    int task;           /* the document's task, for checks that depend on it */
 };
 
 enum mrv_status mrv_yaml_fail(struct mrv_yaml *c, const yaml_node_t *n, enum mrv_status code,

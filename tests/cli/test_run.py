@@ -165,6 +165,41 @@ perturbations:
         self.assertGreater(psnr["undersample"], psnr["none"])
         self.assertLess(psnr["motion"], psnr["none"])
 
+    def test_segmentation_study(self):
+        """A segmentation study: image-domain perturbation of the colin27 brain,
+        the built-in Otsu segmenter, label metrics stored per label, and the
+        task's rules enforced on metrics and models."""
+        path = write(os.path.join(self.tmp.name, "seg.yaml"), """\
+study: seg
+task: segmentation
+seed: 4
+dataset: {kind: colin27, matrix: 96, limit: 3}
+models:
+  - {name: otsu, adapter: builtin, model: otsu_segmenter}
+perturbations:
+  - {family: noise, severities: [2]}
+  - {family: bias, severities: [4]}
+metrics: [dice, hd95, ece]
+""")
+        db = os.path.join(self.tmp.name, "seg.db")
+        mrvet("run", path, "--db", db, "--quiet", check=0)
+        import sqlite3
+        con = sqlite3.connect(db)
+        got = con.execute("SELECT metric, count(*), sum(value IS NULL), min(value), max(value)"
+                          " FROM results GROUP BY 1 ORDER BY 1").fetchall()
+        con.close()
+        self.assertEqual([g[0] for g in got], ["dice:1", "ece", "hd95:1"])
+        for metric, n, nulls, lo, hi in got:
+            self.assertEqual((n, nulls), (3 * 3, 0), metric)
+        dice = got[0]
+        self.assertTrue(0 < dice[3] <= dice[4] <= 1)
+        self.bad(open(path).read().replace("[dice, hd95, ece]", "[dice, psnr]"),
+                 "metric 'psnr' scores images")
+        self.bad(open(path).read().replace("model: otsu_segmenter", "model: zero_filled"),
+                 "builtin 'zero_filled' is a reconstruction model")
+        self.bad(open(path).read().replace("task: segmentation", "task: dreaming"),
+                 "expected reconstruction or segmentation")
+
     def test_missing_and_binary_files(self):
         p = mrvet("run", "/nonexistent/study.yaml", check=2)
         self.assertIn("/nonexistent/study.yaml", p.stderr)
