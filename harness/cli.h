@@ -30,6 +30,8 @@ int mrv_cmd_export(int argc, char **argv);
 int mrv_cmd_slurm(int argc, char **argv);
 int mrv_cmd_perturb(int argc, char **argv);
 int mrv_cmd_gate(int argc, char **argv);
+int mrv_cmd_bundle(int argc, char **argv);
+int mrv_cmd_verify(int argc, char **argv);
 int mrv_cmd_inspect(int argc, char **argv);
 
 /* Exit code for a status (bad input -> 2, model -> 3, else 4). */

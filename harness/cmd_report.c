@@ -1,42 +1,137 @@
-/* mrvet report — turn a store into a report. */
+/* mrvet report — turn a store into reports (HTML, PDF, Markdown, JSON). */
 #include <getopt.h>
+#include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "harness/cli.h"
 #include "reports/report.h"
 
 static const char report_help[] =
-    "usage: mrvet report DB [-o report.html]\n"
+    "usage: mrvet report DB [-o FILE]... [--accept METRIC>=VALUE]... [options]\n"
     "\n"
-    "Reads the SQLite store DB (read-only) and writes a self-contained HTML page:\n"
-    "the runs with their provenance (mrvet version, git commit, host, seed, times)\n"
-    "and, per run, mean +- standard deviation of every metric for every\n"
-    "perturbation family and severity, with counts of undefined values.\n"
+    "Reads the SQLite store DB (read-only) and writes reports; the format follows\n"
+    "each output's extension:\n"
+    "  .html  one self-contained page (inline figures, no scripts or fetches):\n"
+    "         robustness curves with bootstrap CIs, degradation heat maps, breakdown\n"
+    "         severities, ROOD-MRI degradation and ImageNet-C mCE per model,\n"
+    "         per-case distributions, subgroups, reliability diagrams, worst cases,\n"
+    "         provenance and every result as mean +- SD\n"
+    "  .pdf   the evidence report for print: acceptance criteria, pass/fail table,\n"
+    "         figures, provenance\n"
+    "  .md    a summary short enough for a merge-request comment\n"
+    "  .json  every aggregate, for other tools\n"
+    "All outputs come from one analysis of the store. See docs/reports.md.\n"
     "\n"
     "options:\n"
-    "  -o, --output FILE  where to write (default: report.html); the format\n"
-    "                     follows the extension: .html\n"
-    "  -h, --help         this text\n";
+    "  -o, --output FILE     where to write (default: report.html); repeat for\n"
+    "                        several formats\n"
+    "  -a, --accept RULE     acceptance criterion METRIC>=VALUE or METRIC<=VALUE\n"
+    "                        (e.g. ssim>=0.9, nmse<=0.05), repeatable; gives the\n"
+    "                        pass/fail verdict and breakdown severities\n"
+    "  -r, --reference RUN   run id of the reference model for mCE (default: the\n"
+    "                        first run)\n"
+    "      --alpha A         ROOD-MRI severity weight alpha^s, 0 < A <= 1 (default 2/3)\n"
+    "      --level L         confidence level, 0 < L < 1 (default 0.95)\n"
+    "      --resamples N     bootstrap resamples (default 1000; 9999 with --bca\n"
+    "                        is SciPy's default)\n"
+    "      --bca             BCa intervals instead of percentile\n"
+    "      --seed N          bootstrap seed (default 20261125)\n"
+    "  -j, --jobs N          threads for the bootstrap (default: all cores)\n"
+    "      --worst N         worst cases listed per model and metric (default 10)\n"
+    "  -h, --help            this text\n";
 
-static int has_suffix(const char *s, const char *suffix)
+static int parse_double(const char *opt, const char *text, double *out)
 {
-    size_t n = strlen(s), m = strlen(suffix);
-    return n >= m && strcmp(s + n - m, suffix) == 0;
+    char *end = NULL;
+    double v = strtod(text, &end);
+    if (end == text || *end != '\0' || !isfinite(v)) {
+        fprintf(stderr, "mrvet report: %s expects a number, got '%s'\n", opt, text);
+        return 0;
+    }
+    *out = v;
+    return 1;
 }
 
 int mrv_cmd_report(int argc, char **argv)
 {
+    enum { O_ALPHA = 256, O_LEVEL, O_RESAMPLES, O_BCA, O_SEED, O_WORST };
     static const struct option opts[] = {
         {"output", required_argument, NULL, 'o'},
+        {"accept", required_argument, NULL, 'a'},
+        {"reference", required_argument, NULL, 'r'},
+        {"alpha", required_argument, NULL, O_ALPHA},
+        {"level", required_argument, NULL, O_LEVEL},
+        {"resamples", required_argument, NULL, O_RESAMPLES},
+        {"bca", no_argument, NULL, O_BCA},
+        {"seed", required_argument, NULL, O_SEED},
+        {"jobs", required_argument, NULL, 'j'},
+        {"worst", required_argument, NULL, O_WORST},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
-    const char *out = "report.html";
+    struct mrv_report_options o;
+    mrv_report_options_default(&o);
+    struct mrv_error err = {0};
+    const char *outs[16];
+    enum mrv_report_format fmts[16];
+    int nout = 0;
+    unsigned long long v;
     int c;
-    while ((c = getopt_long(argc, argv, "o:h", opts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "o:a:r:j:h", opts, NULL)) != -1) {
         switch (c) {
-        case 'o': out = optarg; break;
+        case 'o':
+            if (nout == 16) {
+                fprintf(stderr, "mrvet report: at most 16 outputs\n");
+                return MRV_EXIT_USAGE;
+            }
+            if (mrv_report_format_of(optarg, &fmts[nout], &err) != MRV_OK)
+                return mrv_cli_fail("report", &err);
+            outs[nout++] = optarg;
+            break;
+        case 'a':
+            if (mrv_report_options_add_criterion(&o, optarg, &err) != MRV_OK)
+                return mrv_cli_fail("report", &err);
+            break;
+        case 'r':
+            if (!mrv_cli_parse_u64("report", "--reference", optarg, 0x7fffffffffffffffULL, &v))
+                return MRV_EXIT_USAGE;
+            o.reference_run = (int64_t)v;
+            break;
+        case O_ALPHA:
+            if (!parse_double("--alpha", optarg, &o.alpha))
+                return MRV_EXIT_USAGE;
+            break;
+        case O_LEVEL:
+            if (!parse_double("--level", optarg, &o.level))
+                return MRV_EXIT_USAGE;
+            break;
+        case O_RESAMPLES:
+            if (!mrv_cli_parse_u64("report", "--resamples", optarg, 1000000, &v) || v == 0) {
+                fprintf(stderr, "mrvet report: --resamples expects 1..1000000\n");
+                return MRV_EXIT_USAGE;
+            }
+            o.resamples = (int)v;
+            break;
+        case O_BCA: o.method = MRV_CI_BCA; break;
+        case O_SEED:
+            if (!mrv_cli_parse_u64("report", "--seed", optarg, 0x7fffffffffffffffULL, &v))
+                return MRV_EXIT_USAGE;
+            o.seed = v;
+            break;
+        case 'j':
+            if (!mrv_cli_parse_u64("report", "--jobs", optarg, 64, &v) || v == 0) {
+                fprintf(stderr, "mrvet report: --jobs expects 1..64\n");
+                return MRV_EXIT_USAGE;
+            }
+            o.threads = (int)v;
+            break;
+        case O_WORST:
+            if (!mrv_cli_parse_u64("report", "--worst", optarg, 1000, &v))
+                return MRV_EXIT_USAGE;
+            o.worst_n = (size_t)v;
+            break;
         case 'h': fputs(report_help, stdout); return MRV_EXIT_OK;
         default: fputs(report_help, stderr); return MRV_EXIT_USAGE;
         }
@@ -45,19 +140,22 @@ int mrv_cmd_report(int argc, char **argv)
         fprintf(stderr, "mrvet report: expected one DB argument (see `mrvet report --help`)\n");
         return MRV_EXIT_USAGE;
     }
-    if (!has_suffix(out, ".html") && !has_suffix(out, ".htm")) {
-        fprintf(stderr, "mrvet report: -o %s: unsupported format, expected a .html file\n", out);
-        return MRV_EXIT_USAGE;
+    if (nout == 0) {
+        outs[0] = "report.html";
+        fmts[nout++] = MRV_REPORT_HTML;
     }
-    struct mrv_error err = {0};
     struct mrv_store *store;
     enum mrv_status s = mrv_store_open_readonly(argv[optind], &store, &err);
     if (s != MRV_OK)
         return mrv_cli_fail("report", &err);
-    s = mrv_report_html(store, out, &err);
+    struct mrv_analysis *a = NULL;
+    s = mrv_analysis_create(store, &o, &a, &err);
+    for (int i = 0; i < nout && s == MRV_OK; i++)
+        if ((s = mrv_report_write_analysis(a, store, fmts[i], outs[i], &err)) == MRV_OK)
+            printf("report: %s\n", outs[i]);
+    mrv_analysis_destroy(a);
     mrv_store_close(store);
     if (s != MRV_OK)
         return mrv_cli_fail("report", &err);
-    printf("report: %s\n", out);
     return MRV_EXIT_OK;
 }

@@ -3,6 +3,7 @@
 #include "tests_util.h"
 
 #include <dirent.h>
+#include <stdbool.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -71,7 +72,7 @@ static int setup(void **state)
 
     const double psnr1[] = {30, 31, 32, 33, NAN};
     for (int i = 0; i < 5; i++) {
-        char key[16];
+        char key[24];
         snprintf(key, sizeof key, "case-%d", i);
         int64_t c = 0, clean = 0, n1 = 0, n2 = 0;
         assert_ok(mrv_store_case(f->s, "phantom", key, NULL, NULL, &c, err), err);
@@ -170,8 +171,49 @@ static void test_contents(void **state)
     assert_null(strstr(p, "<script"));
     assert_null(strstr(p, "<link"));
     assert_null(strstr(p, "src="));
-    assert_null(strstr(p, "http://"));
+    assert_null(strstr(p, "href=\"http"));
+    assert_null(strstr(p, "url(http"));
     assert_null(strstr(p, "https://"));
+    /* "http://" only as the SVG and XLink namespace names, which are
+     * identifiers, never fetched. */
+    for (const char *h = strstr(p, "http://"); h; h = strstr(h + 1, "http://"))
+        assert_true(strncmp(h, "http://www.w3.org/2000/svg\"", 27) == 0 ||
+                    strncmp(h, "http://www.w3.org/1999/xlink\"", 29) == 0);
+}
+
+/* Several inline SVG figures share one page: every id must be unique
+ * (cairo names glyphs "glyph0-1" in each document), and every reference
+ * (#id) must point at an id of the page. */
+static void test_svg_ids(void **state)
+{
+    struct fx *f = *state;
+    render(f);
+    enum { MAXID = 4096 };
+    static char ids[MAXID][64];
+    size_t n = 0;
+    for (const char *p = strstr(f->page, " id=\""); p && n < MAXID; p = strstr(p + 1, " id=\"")) {
+        const char *q = strchr(p + 5, '"');
+        assert_non_null(q);
+        snprintf(ids[n++], sizeof ids[0], "%.*s", (int)(q - p - 5), p + 5);
+    }
+    assert_true(n > 10);
+    for (size_t i = 0; i < n; i++)
+        for (size_t j = i + 1; j < n; j++)
+            if (!strcmp(ids[i], ids[j]))
+                fail_msg("id \"%s\" appears twice", ids[i]);
+    size_t refs = 0;
+    for (const char *p = strstr(f->page, "href=\"#f"); p; p = strstr(p + 1, "href=\"#f")) {
+        const char *q = strchr(p + 7, '"');
+        char ref[64];
+        snprintf(ref, sizeof ref, "%.*s", (int)(q - p - 7), p + 7);
+        bool found = false;
+        for (size_t i = 0; i < n && !found; i++)
+            found = !strcmp(ids[i], ref);
+        if (!found)
+            fail_msg("reference #%s has no id", ref);
+        refs++;
+    }
+    assert_true(refs > 10);
 }
 
 static void test_escaping(void **state)
@@ -255,15 +297,53 @@ static void test_read_only_store(void **state)
     assert_has(f->page, "31.50 \xC2\xB1 1.29");
 }
 
+/* The same hostile names in the other formats: Markdown cannot be broken
+ * out of (table cells, inline HTML), JSON stays valid and exact. */
+static void test_other_formats(void **state)
+{
+    struct fx *f = *state;
+    char md[700], js[700], cmd[1600];
+    snprintf(md, sizeof md, "%s/r.md", f->dir);
+    snprintf(js, sizeof js, "%s/r.json", f->dir);
+    assert_ok(mrv_report_write(f->s, NULL, MRV_REPORT_MARKDOWN, md, &f->err), &f->err);
+    assert_ok(mrv_report_write(f->s, NULL, MRV_REPORT_JSON, js, &f->err), &f->err);
+    char *m = slurp(md);
+    assert_has(m, "&lt;script&gt;alert(1)&lt;/script&gt;");
+    assert_null(strstr(m, "<script"));
+    assert_has(m, "| Model | Metric |");
+    free(m);
+    char *j = slurp(js);
+    assert_has(j, "\"model\":\"<script>alert(1)</script>\"");
+    assert_has(j, "\"model_version\":\"v\\\"2\\\"\"");
+    free(j);
+    /* Valid JSON, and the noise/1 psnr cell is the hand-worked 31.5 over
+     * 4 cases (one undefined), as Python's json reads it. */
+    snprintf(cmd, sizeof cmd,
+             "/usr/bin/python3 -c \"import json,sys; d=json.load(open(sys.argv[1])); "
+             "c=[c for c in d['cells'] if c['run_id']==1 and c['family']=='noise' and "
+             "c['severity']==1 and c['metric']=='psnr'][0]; "
+             "assert abs(c['mean']['estimate']-31.5)<1e-12 and c['mean']['n']==4 and "
+             "c['undefined']==1, c\" %s",
+             js);
+    assert_int_equal(system(cmd), 0);
+    enum mrv_report_format fmt;
+    assert_int_equal(mrv_report_format_of("x.txt", &fmt, &f->err), MRV_EINVAL);
+    assert_has(f->err.msg, "x.txt");
+    assert_ok(mrv_report_format_of("X.PDF", &fmt, &f->err), &f->err);
+    assert_int_equal(fmt, MRV_REPORT_PDF);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_contents, setup, teardown),
         cmocka_unit_test_setup_teardown(test_escaping, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_svg_ids, setup, teardown),
         cmocka_unit_test_setup_teardown(test_replaces_atomically, setup, teardown),
         cmocka_unit_test_setup_teardown(test_reproducible, setup, teardown),
         cmocka_unit_test_setup_teardown(test_unwritable, setup, teardown),
         cmocka_unit_test_setup_teardown(test_read_only_store, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_other_formats, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
