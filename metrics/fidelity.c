@@ -231,7 +231,7 @@ static void masked_sums(const struct volume *vol, double *sse, double *sae, doub
 static enum mrv_status psnr_eval(const struct mrv_metric_args *a,
                                  struct mrv_metric_value *v, struct mrv_error *err)
 {
-    struct volume vol;
+    struct volume vol = {0};
     enum mrv_status s = volume_check("psnr", a, v, &vol, true, err);
     if (s != MRV_OK)
         return s;
@@ -254,7 +254,7 @@ static enum mrv_status psnr_eval(const struct mrv_metric_args *a,
 static enum mrv_status nmse_eval(const struct mrv_metric_args *a,
                                  struct mrv_metric_value *v, struct mrv_error *err)
 {
-    struct volume vol;
+    struct volume vol = {0};
     enum mrv_status s = volume_check("nmse", a, v, &vol, true, err);
     if (s != MRV_OK)
         return s;
@@ -277,7 +277,7 @@ static enum mrv_status nmse_eval(const struct mrv_metric_args *a,
 static enum mrv_status mae_eval(const struct mrv_metric_args *a,
                                 struct mrv_metric_value *v, struct mrv_error *err)
 {
-    struct volume vol;
+    struct volume vol = {0};
     enum mrv_status s = volume_check("mae", a, v, &vol, true, err);
     if (s != MRV_OK)
         return s;
@@ -299,7 +299,7 @@ static enum mrv_status ssim_family(const char *name, const struct mrv_metric_arg
                                    const struct mrv_ssim_window *w, bool volume3d,
                                    struct mrv_metric_value *v, struct mrv_error *err)
 {
-    struct volume vol;
+    struct volume vol = {0};
     enum mrv_status s = volume_check(name, a, v, &vol, a && a->mask, err);
     if (s != MRV_OK)
         return s;
@@ -400,7 +400,7 @@ static void log_kernel(double k[HFEN_SIZE][HFEN_SIZE])
 static enum mrv_status hfen_eval(const struct mrv_metric_args *a,
                                  struct mrv_metric_value *v, struct mrv_error *err)
 {
-    struct volume vol;
+    struct volume vol = {0};
     enum mrv_status s = volume_check("hfen", a, v, &vol, true, err);
     if (s != MRV_OK)
         return s;

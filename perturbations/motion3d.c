@@ -285,7 +285,7 @@ static enum mrv_status m3_execute(const void *plan, uint64_t seed, const struct 
         if (x1 <= x0)
             continue;
         int centre = nx / 2 >= x0 && nx / 2 < x1;
-        struct m3_map map;
+        struct m3_map map = {0};
         if (!centre) {
             resample_setup(mp, sp, (const double(*)[3])R[next], T[next], &map);
             memcpy(map.lo, box_lo, sizeof box_lo);

@@ -106,6 +106,8 @@ static void text(cairo_t *cr, double x, double y, double ax, double ay, const ch
 
 static void fmt(char *out, size_t size, double v)
 {
+    if (v == 0)
+        v = 0; /* -0.0 (a tick at k * step with k = -0) prints as "-0" */
     if (isnan(v))
         snprintf(out, size, "\xE2\x80\x94");
     else if (v != 0 && (fabs(v) < 1e-3 || fabs(v) >= 1e5))
@@ -312,7 +314,7 @@ void mrv_plot_curves(cairo_t *cr, double w, double h, const char *title, const c
         cairo_set_dash(cr, NULL, 0, 0);
     }
     cairo_restore(cr);
-    const char *labels[16];
+    const char *labels[16] = {0};
     size_t nl = ns < 16 ? ns : 16;
     for (size_t k = 0; k < nl; k++)
         labels[k] = s[k].label;
