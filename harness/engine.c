@@ -655,6 +655,13 @@ enum mrv_status mrv_engine_run(const struct mrv_study *st, const struct mrv_run_
     }
     if (s == MRV_OK && e.abort)
         s = mrv_error_set(err, e.fatal.code, "%s", e.fatal.msg);
+    /* the images behind the worst cases, for the report's panels; a failure
+     * here loses no result, it is reported as a warning */
+    if (s == MRV_OK && !interrupted) {
+        struct mrv_error perr = {0};
+        if (mrv_engine_save_panels(&e, w.db, w.run_ids, &perr) != MRV_OK)
+            mrv_log_warn("image panels not saved: %s", perr.msg);
+    }
     {
         const char *status = s != MRV_OK ? "failed" : interrupted ? "interrupted" : "completed";
         char shard[32];

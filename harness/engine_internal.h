@@ -15,6 +15,7 @@
 #include "metrics/metric.h"
 #include "perturbations/mask.h"
 #include "perturbations/perturb.h"
+#include "store/store.h"
 
 struct done_entry {
     char *key;       /* dataset \x1f case \x1f family \x1f severity \x1f repeat */
@@ -124,6 +125,15 @@ void mrv_engine_run_item(struct engine *e, struct item *it);
 /* The drawn parameters (and the mask used) as JSON, malloc'd. */
 char *mrv_engine_params_json(const struct engine *e, const struct item *it);
 void mrv_engine_item_free(struct item *it);
+/* Recompute a reconstruction item for its image panels: the zero-filled
+ * magnitude of the perturbed, undersampled input and every model's output
+ * (outputs[m] left empty when model m fails). */
+enum mrv_status mrv_engine_item_images(struct engine *e, struct item *it,
+                                       struct mrv_array *input, struct mrv_array *outputs,
+                                       struct mrv_error *err);
+/* panels.c: after a run, save the images behind the worst cases. */
+enum mrv_status mrv_engine_save_panels(struct engine *e, struct mrv_store *db,
+                                       const int64_t *run_ids, struct mrv_error *err);
 void mrv_engine_plans_free(struct engine *e);
 
 #endif

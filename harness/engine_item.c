@@ -503,3 +503,49 @@ char *mrv_engine_params_json(const struct engine *e, const struct item *it)
     }
     return b.s;
 }
+
+enum mrv_status mrv_engine_item_images(struct engine *e, struct item *it,
+                                       struct mrv_array *input, struct mrv_array *outputs,
+                                       struct mrv_error *err)
+{
+    const struct case_slot *s = it->slot;
+    struct mrv_array k = {0}, own_mask = {0};
+    const struct mrv_array *mask = &s->mask;
+    const struct plan_entry *pe;
+    enum mrv_status st = mrv_array_copy(&k, &s->c.kspace, err);
+    if (st == MRV_OK)
+        st = perturb(e, it, &k, &pe, err);
+    const struct mrv_perturbation *p = it->inst->pert >= 0 ? e->perts[it->inst->pert] : NULL;
+    if (st == MRV_OK && p && p->mask && pe && !pe->image) {
+        st = mrv_array_alloc(&own_mask, MRV_U8, 1, &s->mask.dims[0], err);
+        if (st == MRV_OK && (st = p->mask(pe->plan, it->seed, s->mask.dims[0], own_mask.data,
+                                          err)) == MRV_OK)
+            mask = &own_mask;
+    }
+    if (st == MRV_OK) {
+        apply_mask(&k, mask->data);
+        /* what the model was given, as a person would look at it */
+        st = mrv_recon_zero_filled(&k, input, err);
+        if (st == MRV_OK)
+            st = crop_to_reference(input, &s->c.reference, err);
+    }
+    struct mrv_model_input in = {
+        .task = MRV_TASK_RECONSTRUCTION,
+        .kspace = &k,
+        .mask = mask,
+        .coil_maps = &s->c.coil_maps,
+        .spacing = s->c.spacing,
+        .out_ndim = 3,
+    };
+    memcpy(in.out_dims, s->c.reference.dims, 3 * sizeof in.out_dims[0]);
+    for (int m = 0; st == MRV_OK && m < e->nm; m++) {
+        struct mrv_error merr = {0};
+        outputs[m] = (struct mrv_array){0};
+        if (mrv_model_infer(e->models[m], &in, &outputs[m], &merr) != MRV_OK ||
+            crop_to_reference(&outputs[m], &s->c.reference, &merr) != MRV_OK)
+            mrv_array_free(&outputs[m]); /* no panel for a failed call */
+    }
+    mrv_array_free(&k);
+    mrv_array_free(&own_mask);
+    return st;
+}

@@ -561,7 +561,7 @@ enum mrv_status mrv_study_load_text(const char *text, size_t len, const char *or
                           "dataset, models, ...), found %s", origin,
                           root ? mrv_yaml_kind(root) : "an empty document");
     static const char *const keys[] = {"study", "task", "seed", "dataset", "undersampling", "models",
-                                       "perturbations", "metrics", "jobs", "report", "gate",
+                                       "perturbations", "metrics", "jobs", "panels", "report", "gate",
                                        NULL};
     double v;
     if (s == MRV_OK)
@@ -576,6 +576,8 @@ enum mrv_status mrv_study_load_text(const char *text, size_t len, const char *or
         st->seed = (uint64_t)v; /* integers above 2^53 would not survive a double */
     if (s == MRV_OK && (s = mrv_yaml_number(&c, root, "jobs", "", 0, 0, 64, 1, &v)) == MRV_OK)
         st->jobs = (int)v;
+    if (s == MRV_OK && (s = mrv_yaml_number(&c, root, "panels", "", 3, 0, 50, 1, &v)) == MRV_OK)
+        st->panels = (int)v;
     if (s == MRV_OK)
         s = parse_dataset(&c, root, st);
     if (s == MRV_OK)

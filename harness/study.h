@@ -73,6 +73,8 @@ struct mrv_study {
     int nmetrics;
     char *metrics[MRV_STUDY_MAX_METRICS];
     int jobs;                         /* 0 = all cores */
+    int panels;                       /* worst groups per run and metric whose images
+                                         are saved for the report (0 = none) */
     char *report_json;                /* `report:` section, verbatim as JSON ("{}") */
     char *gate_json;                  /* `gate:` section */
     char *config_json;                /* the resolved study, canonical */

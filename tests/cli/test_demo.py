@@ -151,6 +151,34 @@ class Demo(unittest.TestCase):
         with open(os.path.join(here, "..", "..", "examples", "demo.yaml"), "rb") as f:
             self.assertEqual(sha, hashlib.sha256(f.read()).hexdigest())
 
+    def test_worst_case_image_panels(self):
+        """The images behind the worst cases are saved (.npy, fingerprinted) and
+        the report draws them: the reference of a Shepp-Logan case peaks at the
+        skull's intensity 1.0 (Toft), and the saved input of a worst case is
+        noisier than its reference."""
+        import hashlib
+        import numpy as np
+        arts = self.q("SELECT kind, path, sha256 FROM artifacts")
+        kinds = {k for k, _, _ in arts}
+        self.assertEqual(kinds, {"reference", "input", "output"})
+        for kind, path, sha in arts:
+            full = os.path.join(self.out2, path)
+            with open(full, "rb") as f:
+                self.assertEqual(hashlib.sha256(f.read()).hexdigest(), sha)
+            a = np.load(full)
+            self.assertEqual(a.shape, (320, 320))
+            self.assertEqual(a.dtype, np.float32)
+            if kind == "reference":
+                self.assertAlmostEqual(float(a.max()), 1.0, delta=1e-4)
+        ref = [p for k, p, _ in arts if k == "reference"][0]
+        inp = [p for k, p, _ in arts if k == "input" and p.startswith(ref[:ref.index("__")])][0]
+        r, i = np.load(os.path.join(self.out2, ref)), np.load(os.path.join(self.out2, inp))
+        self.assertGreater(float(np.abs(i[:30, :30]).mean()), float(np.abs(r[:30, :30]).mean()))
+        panels = os.listdir(os.path.join(self.out2, "report_panels"))
+        self.assertTrue(any(p.endswith(".png") for p in panels))
+        with open(os.path.join(self.out2, "report.html"), encoding="utf-8") as f:
+            self.assertIn("report_panels/", f.read())
+
     def test_report_command(self):
         out = os.path.join(self.tmp.name, "again.html")
         run("report", os.path.join(self.out2, "demo.db"), "-o", out)
