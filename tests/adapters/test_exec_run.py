@@ -38,6 +38,7 @@ models:
   - name: worker
     adapter: exec
     model: "/usr/bin/python3 {worker} {mode} {marker}"
+    settings: {{timeout: 4, max_restarts: 2}}
 perturbations:
   - family: noise
     severities: [2]
@@ -90,6 +91,39 @@ class ExecRun(unittest.TestCase):
                 self.assertIn(needle, reason)
             self.assertTrue(all(r[4] is not None for r in rows if r[0] == "zf"))
             self.assertIn("restarting the worker", p.stderr)
+
+    def one_bad_item(self, mode, needles):
+        """A worker misbehaving on its first request: that item alone is stored
+        as failed, with the reason; every other number is stored; exit 3."""
+        with tempfile.TemporaryDirectory(prefix="mrvet-exec-run-") as tmp:
+            p, rows = run_study(tmp, mode)
+            self.assertEqual(p.returncode, 3, p.stdout + p.stderr)
+            failed = [r for r in rows if r[0] == "worker" and r[4] is None]
+            self.assertEqual(len({(r[1], r[2]) for r in failed}), 1, failed)
+            self.assertEqual(len([r for r in rows if r[0] == "worker" and r[4] is not None]),
+                             5 * 2)
+            for needle in needles:
+                self.assertIn(needle, failed[0][5])
+            self.assertTrue(failed[0][5].startswith("failed: model worker:"))
+            self.assertTrue(all(r[4] is not None for r in rows if r[0] == "zf"))
+
+    def test_hang_past_the_timeout(self):
+        self.one_bad_item("hang", ["4"])  # the study's timeout, in seconds
+
+    def test_nan_output(self):
+        self.one_bad_item("nan", ["NaN"])
+
+    def test_wrong_shape(self):
+        self.one_bad_item("shape", ["expected"])
+
+    def test_model_failing_every_call_is_given_up(self):
+        with tempfile.TemporaryDirectory(prefix="mrvet-exec-run-") as tmp:
+            p, rows = run_study(tmp, "always_crash")
+            self.assertEqual(p.returncode, 3, p.stdout + p.stderr)
+            worker = [r for r in rows if r[0] == "worker"]
+            self.assertEqual(len(worker), 6 * 2)          # every item recorded ...
+            self.assertTrue(all(r[4] is None for r in worker))  # ... as failed
+            self.assertTrue(all(r[4] is not None for r in rows if r[0] == "zf"))
 
 
 if __name__ == "__main__":
