@@ -233,16 +233,7 @@ done:
     {                                                                                  \
         return probs_eval(W, #field, a, v, err);                                       \
     }                                                                                  \
-    static enum mrv_status field##_compute(const struct mrv_array *ref,                \
-                                           const struct mrv_array *out,                \
-                                           const double spacing[3],                    \
-                                           struct mrv_metric_value *v,                 \
-                                           struct mrv_error *err)                      \
-    {                                                                                  \
-        struct mrv_metric_args a;                                                      \
-        mrv_metric_args_init(&a, ref, out, spacing);                                   \
-        return field##_eval(&a, v, err);                                               \
-    }                                                                                  \
+    MRV_METRIC_COMPUTE_FROM_EVAL(field)                                                \
     const struct mrv_metric mrv_metric_##field = {                                     \
         .name = #field, .summary = sum, .definition = def, .unit = "",                 \
         .higher_is_better = false, .direction = MRV_LOWER_IS_BETTER,                   \

@@ -446,17 +446,7 @@ static enum mrv_status hfen_eval(const struct mrv_metric_args *a,
     return MRV_OK;
 }
 
-#define FID_COMPUTE(field)                                                              \
-    static enum mrv_status field##_compute(const struct mrv_array *ref,                \
-                                           const struct mrv_array *out,                \
-                                           const double spacing[3],                    \
-                                           struct mrv_metric_value *v,                 \
-                                           struct mrv_error *err)                      \
-    {                                                                                  \
-        struct mrv_metric_args a;                                                      \
-        mrv_metric_args_init(&a, ref, out, spacing);                                   \
-        return field##_eval(&a, v, err);                                               \
-    }
+#define FID_COMPUTE(field) MRV_METRIC_COMPUTE_FROM_EVAL(field)
 FID_COMPUTE(psnr)
 FID_COMPUTE(ssim)
 FID_COMPUTE(nmse)

@@ -101,6 +101,21 @@ struct mrv_metric {
                             struct mrv_metric_value *v, struct mrv_error *err);
 };
 
+/* For metric implementations: defines `static ... field##_compute()` as
+ * field##_eval() with the default arguments (mrv_metric_args_init), so a
+ * family writes eval() once and gets the older compute() entry point. */
+#define MRV_METRIC_COMPUTE_FROM_EVAL(field)                                             \
+    static enum mrv_status field##_compute(const struct mrv_array *ref,                \
+                                           const struct mrv_array *out,                \
+                                           const double spacing[3],                    \
+                                           struct mrv_metric_value *v,                 \
+                                           struct mrv_error *err)                      \
+    {                                                                                  \
+        struct mrv_metric_args a;                                                      \
+        mrv_metric_args_init(&a, ref, out, spacing);                                   \
+        return field##_eval(&a, v, err);                                               \
+    }
+
 /* Defaults: spacing from `spacing` (NULL = 1 mm), no mask, label 0,
  * tolerance 1 mm, MONAI surfaces, 15 bins. */
 void mrv_metric_args_init(struct mrv_metric_args *a, const struct mrv_array *reference,

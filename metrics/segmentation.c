@@ -499,16 +499,7 @@ done:
             *v = r.field;                                                              \
         return s;                                                                      \
     }                                                                                  \
-    static enum mrv_status field##_compute(const struct mrv_array *ref,                \
-                                           const struct mrv_array *out,                \
-                                           const double spacing[3],                    \
-                                           struct mrv_metric_value *v,                 \
-                                           struct mrv_error *err)                      \
-    {                                                                                  \
-        struct mrv_metric_args a;                                                      \
-        mrv_metric_args_init(&a, ref, out, spacing);                                   \
-        return field##_eval(&a, v, err);                                               \
-    }
+    MRV_METRIC_COMPUTE_FROM_EVAL(field)
 
 SEG_METRIC(dice, false)
 SEG_METRIC(iou, false)
