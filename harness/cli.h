@@ -33,6 +33,7 @@ int mrv_cmd_gate(int argc, char **argv);
 int mrv_cmd_bundle(int argc, char **argv);
 int mrv_cmd_verify(int argc, char **argv);
 int mrv_cmd_inspect(int argc, char **argv);
+int mrv_cmd_score(int argc, char **argv);
 
 /* Exit code for a status (bad input -> 2, model -> 3, else 4). */
 int mrv_exit_code(enum mrv_status s);

@@ -17,6 +17,8 @@ static const struct mrv_command commands[] = {
     {"verify", "check an evidence bundle against its manifest", mrv_cmd_verify},
     {"inspect", "describe a file, folder or built-in set: shapes, spacing, SHA-256",
      mrv_cmd_inspect},
+    {"score", "score saved outputs against references (fastMRI evaluate.py, labels)",
+     mrv_cmd_score},
     {"gate", "pass/fail a candidate model against a baseline (CI)", mrv_cmd_gate},
     {"list", "list perturbations, metrics, adapters or datasets", mrv_cmd_list},
     {NULL, NULL, NULL},
