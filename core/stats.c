@@ -1,5 +1,6 @@
-/* core/stats.c — bootstrap CIs, Wilcoxon signed-rank, paired t-test, p-value
- * adjustment. Conventions follow SciPy 1.10 (scipy/stats/_resampling.py,
+/* core/stats.c — bootstrap CIs (of a mean, a paired difference, a ratio of
+ * sums and a mean of ratios of sums), Wilcoxon signed-rank, paired t-test,
+ * p-value adjustment. Conventions follow SciPy 1.10 (scipy/stats/_resampling.py,
  * _morestats.py, _stats_py.py); see core/stats.h and docs/metrics/statistics.md.
  */
 #include "core/stats.h"
@@ -81,6 +82,60 @@ static double mean_of(const double *x, size_t n)
 
 /* ---- bootstrap ------------------------------------------------------------ */
 
+/* Jackknife acceleration of the mean (Efron & Tibshirani eq. 14.15):
+ * leave-one-out means are (sum - x_i) / (n - 1). */
+static double mean_acceleration(const double *x, size_t n)
+{
+    double sum = 0;
+    for (size_t i = 0; i < n; i++)
+        sum += x[i];
+    double jmean = 0;
+    for (size_t i = 0; i < n; i++)
+        jmean += (sum - x[i]) / (double)(n - 1);
+    jmean /= (double)n;
+    double num = 0, den = 0;
+    for (size_t i = 0; i < n; i++) {
+        double u = (double)(n - 1) * (jmean - (sum - x[i]) / (double)(n - 1));
+        num += u * u * u;
+        den += u * u;
+    }
+    return num / (6.0 * pow(den, 1.5));
+}
+
+/* The interval from the bootstrap distribution boot[0..resamples-1] (sorted
+ * here) around ci->estimate; `acc` is the BCa acceleration (unused for the
+ * percentile method). */
+static void interval(double *boot, int resamples, double level, enum mrv_ci_method method,
+                     double acc, struct mrv_ci *ci)
+{
+    gsl_sort(boot, 1, (size_t)resamples);
+
+    /* SciPy: alpha = (1 - level) / 2, interval (alpha, 1 - alpha). */
+    double alpha = (1 - level) / 2;
+    double q_lo = alpha, q_hi = 1 - alpha;
+    if (method == MRV_CI_BCA) {
+        /* Bias: fraction of the bootstrap distribution below the estimate,
+         * ties counting one half (SciPy _percentile_of_score). */
+        size_t below = 0, at_or_below = 0;
+        for (int b = 0; b < resamples; b++) {
+            below += boot[b] < ci->estimate;
+            at_or_below += boot[b] <= ci->estimate;
+        }
+        double frac = (double)(below + at_or_below) / (2.0 * resamples);
+        double z0 = gsl_cdf_ugaussian_Pinv(frac);
+        double za = gsl_cdf_ugaussian_Pinv(alpha), zb = -za;
+        double n1 = z0 + za, n2 = z0 + zb;
+        q_lo = gsl_cdf_ugaussian_P(z0 + n1 / (1 - acc * n1));
+        q_hi = gsl_cdf_ugaussian_P(z0 + n2 / (1 - acc * n2));
+        if (!isfinite(q_lo) || !isfinite(q_hi)) { /* all resamples on one side */
+            q_lo = frac < 0.5 ? 1 : 0;
+            q_hi = q_lo;
+        }
+    }
+    ci->lo = mrv_stats_quantile_sorted(boot, (size_t)resamples, q_lo);
+    ci->hi = mrv_stats_quantile_sorted(boot, (size_t)resamples, q_hi);
+}
+
 static enum mrv_status bootstrap_core(const char *fn, const double *x, size_t n,
                                       double level, int resamples,
                                       enum mrv_ci_method method, uint64_t seed,
@@ -113,48 +168,8 @@ static enum mrv_status bootstrap_core(const char *fn, const double *x, size_t n,
             s += x[gsl_rng_uniform_int(r, (unsigned long)n)];
         boot[b] = s / (double)n;
     }
-    gsl_sort(boot, 1, (size_t)resamples);
-
-    /* SciPy: alpha = (1 - level) / 2, interval (alpha, 1 - alpha). */
-    double alpha = (1 - level) / 2;
-    double q_lo = alpha, q_hi = 1 - alpha;
-    if (method == MRV_CI_BCA) {
-        /* Bias: fraction of the bootstrap distribution below the estimate,
-         * ties counting one half (SciPy _percentile_of_score). */
-        size_t below = 0, at_or_below = 0;
-        for (int b = 0; b < resamples; b++) {
-            below += boot[b] < ci->estimate;
-            at_or_below += boot[b] <= ci->estimate;
-        }
-        double frac = (double)(below + at_or_below) / (2.0 * resamples);
-        double z0 = gsl_cdf_ugaussian_Pinv(frac);
-        /* Acceleration from the jackknife (Efron & Tibshirani eq. 14.15):
-         * leave-one-out means are (sum - x_i) / (n - 1). */
-        double sum = 0;
-        for (size_t i = 0; i < n; i++)
-            sum += x[i];
-        double jmean = 0;
-        for (size_t i = 0; i < n; i++)
-            jmean += (sum - x[i]) / (double)(n - 1);
-        jmean /= (double)n;
-        double num = 0, den = 0;
-        for (size_t i = 0; i < n; i++) {
-            double u = (double)(n - 1) * (jmean - (sum - x[i]) / (double)(n - 1));
-            num += u * u * u;
-            den += u * u;
-        }
-        double acc = num / (6.0 * pow(den, 1.5));
-        double za = gsl_cdf_ugaussian_Pinv(alpha), zb = -za;
-        double n1 = z0 + za, n2 = z0 + zb;
-        q_lo = gsl_cdf_ugaussian_P(z0 + n1 / (1 - acc * n1));
-        q_hi = gsl_cdf_ugaussian_P(z0 + n2 / (1 - acc * n2));
-        if (!isfinite(q_lo) || !isfinite(q_hi)) { /* all resamples on one side */
-            q_lo = frac < 0.5 ? 1 : 0;
-            q_hi = q_lo;
-        }
-    }
-    ci->lo = mrv_stats_quantile_sorted(boot, (size_t)resamples, q_lo);
-    ci->hi = mrv_stats_quantile_sorted(boot, (size_t)resamples, q_hi);
+    interval(boot, resamples, level, method, method == MRV_CI_BCA ? mean_acceleration(x, n) : 0,
+             ci);
     free(boot);
     return MRV_OK;
 }
@@ -214,6 +229,193 @@ enum mrv_status mrv_stats_bootstrap_paired_diff(const double *a, const double *b
         s = bootstrap_core(fn, d, n, level, resamples, method, seed, ci, err);
     free(d);
     return s;
+}
+
+/* ---- bootstrap of a (mean of) ratio(s) of sums ------------------------------ */
+
+static const char reason_den_zero[] = "a denominator sums to zero";
+static const char reason_boot_den[] = "a resample's denominator sums to zero";
+static const char reason_jack_den[] =
+    "a leave-one-out denominator sums to zero (BCa acceleration undefined)";
+
+/* (1/k) sum_j sn[j] / sd[j]; NaN when a sd[j] is 0. */
+static double mean_of_ratios(const double *sn, const double *sd, size_t k)
+{
+    double s = 0;
+    for (size_t j = 0; j < k; j++) {
+        if (sd[j] == 0)
+            return NAN;
+        s += sn[j] / sd[j];
+    }
+    return s / (double)k;
+}
+
+/* Every column's per-case ratios num/den agree to RATIO_TOL (relative),
+ * cases with num = den = 0 (absent) aside: then every resample's statistic
+ * is the estimate, up to rounding. */
+#define RATIO_TOL 1e-12
+static bool constant_ratio(const double *num, const double *den, size_t n, size_t k)
+{
+    for (size_t j = 0; j < k; j++) {
+        double lo = INFINITY, hi = -INFINITY;
+        for (size_t i = 0; i < n; i++) {
+            double u = num[i * k + j], v = den[i * k + j];
+            if (u == 0 && v == 0)
+                continue;
+            if (v == 0)
+                return false;
+            lo = fmin(lo, u / v);
+            hi = fmax(hi, u / v);
+        }
+        if (hi - lo > RATIO_TOL * fmax(fabs(lo), fabs(hi)))
+            return false;
+    }
+    return true;
+}
+
+/* BCa acceleration from the jackknife of the statistic (SciPy _bca_interval:
+ * a = sum (m - t_i)^3 / (6 (sum (m - t_i)^2)^1.5), m the mean of the
+ * leave-one-out statistics t_i). NaN when a t_i is undefined; 0 when every
+ * t_i is equal (no skewness to correct). `jack` holds n doubles, `sn`/`sd`
+ * the k full-sample sums. */
+static double ratio_acceleration(const double *num, const double *den, size_t n, size_t k,
+                                 const double *sn, const double *sd, double *jack)
+{
+    double m = 0;
+    for (size_t i = 0; i < n; i++) {
+        double t = 0;
+        for (size_t j = 0; j < k; j++) {
+            double d = sd[j] - den[i * k + j];
+            if (d == 0)
+                return NAN;
+            t += (sn[j] - num[i * k + j]) / d;
+        }
+        jack[i] = t / (double)k;
+        m += jack[i];
+    }
+    m /= (double)n;
+    double s3 = 0, s2 = 0;
+    for (size_t i = 0; i < n; i++) {
+        double u = m - jack[i];
+        s3 += u * u * u;
+        s2 += u * u;
+    }
+    return s2 > 0 ? s3 / (6.0 * pow(s2, 1.5)) : 0.0;
+}
+
+enum mrv_status mrv_stats_bootstrap_mean_ratio(const double *num, const double *den, size_t n,
+                                               size_t k, double level, int resamples,
+                                               enum mrv_ci_method method, uint64_t seed,
+                                               struct mrv_ci *ci, struct mrv_error *err)
+{
+    static const char fn[] = "paired bootstrap of a ratio of sums";
+    enum mrv_status s = bootstrap_args(fn, num, n, level, resamples, method, ci, err);
+    if (s == MRV_OK && !den && n > 0)
+        s = mrv_error_set(err, MRV_EMISUSE, "%s: den is NULL", fn);
+    if (s == MRV_OK && k == 0)
+        s = mrv_error_set(err, MRV_EINVAL, "%s: k = 0 columns; expected >= 1", fn);
+    if (s == MRV_OK && n > SIZE_MAX / k / sizeof(double))
+        s = mrv_error_set(err, MRV_EINVAL, "%s: %zu x %zu values is too many", fn, n, k);
+    if (s == MRV_OK)
+        s = check_finite(fn, "num", num, n * k, err);
+    if (s == MRV_OK)
+        s = check_finite(fn, "den", den, n * k, err);
+    if (s != MRV_OK)
+        return s;
+    ci->n = n;
+    if (n == 0) {
+        ci->null_reason = reason_few;
+        return MRV_OK;
+    }
+    double *sums = malloc(2 * k * sizeof *sums);
+    if (!sums)
+        return mrv_error_set(err, MRV_ENOMEM, "%s: cannot allocate %zu sums", fn, 2 * k);
+    double *sn = sums, *sd = sums + k;
+    for (size_t j = 0; j < k; j++)
+        sn[j] = sd[j] = 0;
+    for (size_t i = 0; i < n; i++)
+        for (size_t j = 0; j < k; j++) {
+            sn[j] += num[i * k + j];
+            sd[j] += den[i * k + j];
+        }
+    ci->estimate = mean_of_ratios(sn, sd, k);
+    if (isnan(ci->estimate))
+        ci->null_reason = reason_den_zero;
+    else if (n < 2)
+        ci->null_reason = reason_few;
+    else if (constant_ratio(num, den, n, k)) /* no spread (see stats.h) */
+        ci->lo = ci->hi = ci->estimate;
+    if (ci->null_reason || !isnan(ci->lo)) {
+        free(sums);
+        return MRV_OK;
+    }
+
+    double *boot = malloc(((size_t)resamples + n) * sizeof *boot);
+    unsigned *count = malloc(n * sizeof *count);
+    if (!boot || !count) {
+        free(boot);
+        free(count);
+        free(sums);
+        return mrv_error_set(err, MRV_ENOMEM, "%s: cannot allocate %d resamples", fn,
+                             resamples);
+    }
+    double *jack = boot + resamples;
+    double acc = method == MRV_CI_BCA ? ratio_acceleration(num, den, n, k, sn, sd, jack) : 0;
+    if (isnan(acc))
+        ci->null_reason = reason_jack_den;
+    /* The same draws as the mean's bootstrap for the same seed (n indices
+     * per resample, in order). With k > 1 columns the multiplicity of each
+     * case weighs its row, so a resample costs O(n k) with no per-draw row
+     * access. */
+    struct mrv_rng rs;
+    gsl_rng *r = mrv_rng_init(&rs, seed);
+    for (int b = 0; b < resamples && !ci->null_reason && k == 1; b++) {
+        /* One column: sum the drawn rows directly (half the work). */
+        double u = 0, v = 0;
+        for (size_t i = 0; i < n; i++) {
+            size_t q = gsl_rng_uniform_int(r, (unsigned long)n);
+            u += num[q];
+            v += den[q];
+        }
+        boot[b] = v != 0 ? u / v : NAN;
+        if (isnan(boot[b]))
+            ci->null_reason = reason_boot_den;
+    }
+    for (int b = 0; b < resamples && !ci->null_reason && k > 1; b++) {
+        memset(count, 0, n * sizeof *count);
+        for (size_t i = 0; i < n; i++)
+            count[gsl_rng_uniform_int(r, (unsigned long)n)]++;
+        for (size_t j = 0; j < k; j++)
+            sn[j] = sd[j] = 0;
+        for (size_t i = 0; i < n; i++) {
+            if (!count[i])
+                continue;
+            double w = (double)count[i];
+            const double *u = num + i * k, *v = den + i * k;
+            for (size_t j = 0; j < k; j++) {
+                sn[j] += w * u[j];
+                sd[j] += w * v[j];
+            }
+        }
+        boot[b] = mean_of_ratios(sn, sd, k);
+        if (isnan(boot[b]))
+            ci->null_reason = reason_boot_den;
+    }
+    if (!ci->null_reason)
+        interval(boot, resamples, level, method, acc, ci);
+    free(boot);
+    free(count);
+    free(sums);
+    return MRV_OK;
+}
+
+enum mrv_status mrv_stats_bootstrap_ratio(const double *num, const double *den, size_t n,
+                                          double level, int resamples,
+                                          enum mrv_ci_method method, uint64_t seed,
+                                          struct mrv_ci *ci, struct mrv_error *err)
+{
+    return mrv_stats_bootstrap_mean_ratio(num, den, n, 1, level, resamples, method, seed, ci,
+                                          err);
 }
 
 /* ---- Wilcoxon signed-rank -------------------------------------------------- */

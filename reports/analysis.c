@@ -86,7 +86,7 @@ static const struct metric_rule rules[] = {
     {"masd", -1, 2},        {"ece", -1, 2},        {"ace", -1, 2},
     {"mce", -1, 2},         {"rmsce", -1, 2},      {"brier", -1, 2},
     {"nll", -1, 2},         {"volume_diff", -1, 2}, {"abs_volume", -1, 2},
-    {"lpips", -1, 2},
+    {"lpips", -1, 2},       {"hfen", -1, 2},
 };
 
 static const struct metric_rule *rule_of(const char *metric)
@@ -169,7 +169,16 @@ bool mrv_analysis__job(struct mrv_ci_jobs *j, const double *x, const double *y, 
         j->v = v;
         j->cap = cap;
     }
-    j->v[j->n++] = (struct mrv_ci_job){x, y, n, seed, out};
+    j->v[j->n++] = (struct mrv_ci_job){x, y, n, 0, seed, out};
+    return true;
+}
+
+bool mrv_analysis__job_ratio(struct mrv_ci_jobs *j, const double *num, const double *den,
+                             size_t n, size_t k, uint64_t seed, struct mrv_ci *out)
+{
+    if (!mrv_analysis__job(j, num, den, n, seed, out))
+        return false;
+    j->v[j->n - 1].k = k ? k : 1;
     return true;
 }
 
@@ -193,7 +202,9 @@ static void *work(void *arg)
         const struct mrv_ci_job *j = &w->jobs->v[i];
         struct mrv_error e = {0};
         enum mrv_status st =
-            j->y ? mrv_stats_bootstrap_paired_diff(j->x, j->y, j->n, o->level, o->resamples,
+            j->k ? mrv_stats_bootstrap_mean_ratio(j->x, j->y, j->n, j->k, o->level,
+                                                  o->resamples, o->method, j->seed, j->out, &e)
+            : j->y ? mrv_stats_bootstrap_paired_diff(j->x, j->y, j->n, o->level, o->resamples,
                                                    o->method, j->seed, j->out, &e)
                  : mrv_stats_bootstrap_mean(j->x, j->n, o->level, o->resamples, o->method,
                                             j->seed, j->out, &e);

@@ -23,9 +23,15 @@
  *    Σ_s (E_s − E_0) / Σ_s (E_s^ref − E_0^ref), mCE = mean over families.
  *    E is an error: 1 − m for similarity scores bounded by 1 (SSIM, Dice,
  *    ...), m for lower-is-better metrics, 10^(−PSNR/10) (= MSE / R²) for
- *    PSNR; other metrics have no CE. Cases are paired between the two runs;
+ *    PSNR; other metrics have no CE. Cases are paired between the two runs.
+ *    CE is a ratio of sums over cases (num_i = Σ_s E_s(i), den_i =
+ *    Σ_s E_s^ref(i)), so its CI is core/stats.h's paired bootstrap of a ratio
+ *    (cases resampled with both runs' errors); mCE's CI resamples cases
+ *    jointly across families (mrv_stats_bootstrap_mean_ratio), since the
+ *    same patients are in every family;
  *  - per model and metric: mean D over families (per case, with CI), mCE,
- *    relative mCE, and the paired difference of D against the reference;
+ *    relative mCE (with CIs), and the paired difference of D against the
+ *    reference;
  *  - subgroups by case metadata, worst cases, reliability bins.
  */
 #ifndef MRV_REPORTS_ANALYSIS_H
@@ -109,9 +115,11 @@ struct mrv_agg_robust {      /* one (run, perturbed family, metric) */
     struct mrv_ci degradation; /* ROOD-MRI D, paired per case */
     struct mrv_ci vs_reference; /* paired D(run) − D(reference run), common cases */
     double overall;          /* ROOD-MRI O, on cell means */
-    double ce, rel_ce;       /* vs the reference run; NaN when undefined */
-    const char *ce_reason;   /* static, when ce is NaN */
-    const char *rel_reason;  /* static, when rel_ce is NaN */
+    /* Corruption error and relative CE vs the reference run, with their
+     * bootstrap CIs over the paired cases (n: cases used). Undefined: the
+     * estimate is NaN and null_reason (static) says why; a CI alone can be
+     * undefined (e.g. one case) with the estimate set. */
+    struct mrv_ci ce, rel_ce;
     double *case_d;          /* per-case D (n = degradation.n), for the model score */
     uint32_t *case_idx;
 };
@@ -122,8 +130,12 @@ struct mrv_agg_model {       /* one (run, metric) over all perturbed families */
     struct mrv_ci clean;     /* the clean cell, when stored */
     struct mrv_ci mean_degradation; /* mean over families, per case */
     struct mrv_ci vs_reference;     /* paired: D(run) − D(reference) */
-    double mce, rel_mce;     /* NaN when undefined */
-    int families;            /* families averaged */
+    /* mCE and relative mCE: mean over the families with a defined (relative)
+     * CE, CI from resampling cases jointly across those families (n: cases
+     * in any of them). Undefined as for ce in mrv_agg_robust. */
+    struct mrv_ci mce, rel_mce;
+    int mce_families, rel_mce_families; /* families averaged into each */
+    int families;            /* families averaged into mean_degradation */
     int pass;                /* 1 pass, 0 fail, -1 no criterion: clean mean and
                                 every severity of every family meet it */
     size_t n_md;             /* per-case mean D over families (for subgroups) */

@@ -4,10 +4,12 @@
 
 #include "reports/analysis.h"
 
-/* One bootstrap CI to compute: of mean(x) or, with y, of mean(x − y). */
+/* One bootstrap CI to compute: of mean(x) or, with y, of mean(x − y); with
+ * k > 0, of the mean over k columns of sum(x) / sum(y), x and y n × k
+ * row-major (mrv_stats_bootstrap_mean_ratio). */
 struct mrv_ci_job {
     const double *x, *y;
-    size_t n;
+    size_t n, k;
     uint64_t seed;
     struct mrv_ci *out;
 };
@@ -22,6 +24,9 @@ struct mrv_ci_jobs {
  * core/stats.h itself (it reports them undefined). */
 bool mrv_analysis__job(struct mrv_ci_jobs *j, const double *x, const double *y, size_t n,
                        uint64_t seed, struct mrv_ci *out);
+/* Queue a ratio job (k >= 1 columns, see mrv_ci_job); false on OOM. */
+bool mrv_analysis__job_ratio(struct mrv_ci_jobs *j, const double *num, const double *den,
+                             size_t n, size_t k, uint64_t seed, struct mrv_ci *out);
 /* Run every job on opt.threads workers, then free the list. */
 enum mrv_status mrv_analysis__run_jobs(const struct mrv_analysis *a, struct mrv_ci_jobs *j,
                                        struct mrv_error *err);

@@ -156,7 +156,8 @@ static void verdict(struct mrv_strbuf *b, const struct mrv_analysis *a)
                          "difference to the reference model; the ImageNet-C mean corruption "
                          "error (mCE) and relative mCE against the reference (1 = as robust as "
                          "the reference; below 1 = more robust). Brackets are bootstrap "
-                         "confidence intervals over cases. Reference model: ");
+                         "confidence intervals over cases (for mCE, cases resampled jointly "
+                         "across families). Reference model: ");
     esc(b, a->nruns ? ref : "");
     mrv_strbuf_append(b, ".</p>\n");
     if (a->opt.ncriteria) {
@@ -191,9 +192,9 @@ static void verdict(struct mrv_strbuf *b, const struct mrv_analysis *a)
         td_num(b, x);
         mrv_render_ci(x, sizeof x, metric, &m->vs_reference);
         td_num(b, m->run == a->reference ? "reference" : x);
-        mrv_render_num(x, sizeof x, NULL, m->mce);
+        mrv_render_ci(x, sizeof x, NULL, &m->mce);
         td_num(b, x);
-        mrv_render_num(x, sizeof x, NULL, m->rel_mce);
+        mrv_render_ci(x, sizeof x, NULL, &m->rel_mce);
         td_num(b, x);
         mrv_strbuf_printf(b, "<td class=\"num\">%d</td>", m->families);
         mrv_strbuf_append(b, m->pass == 1   ? "<td class=\"pass\">pass</td>"
@@ -225,9 +226,9 @@ static void families_table(struct mrv_strbuf *b, const struct mrv_analysis *a)
         td_num(b, r->run == a->reference ? "reference" : x);
         mrv_render_num(x, sizeof x, metric, r->overall);
         td_num(b, x);
-        mrv_render_num(x, sizeof x, NULL, r->ce);
+        mrv_render_ci(x, sizeof x, NULL, &r->ce);
         td_num(b, x);
-        mrv_render_num(x, sizeof x, NULL, r->rel_ce);
+        mrv_render_ci(x, sizeof x, NULL, &r->rel_ce);
         td_num(b, x);
         mrv_strbuf_printf(b, "<td class=\"num\">%zu</td></tr>\n", r->degradation.n);
     }

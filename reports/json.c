@@ -214,13 +214,9 @@ enum mrv_status mrv_report__json(const struct mrv_analysis *a, struct mrv_strbuf
         mrv_strbuf_append(b, ",");
         num(b, "overall", r->overall);
         mrv_strbuf_append(b, ",");
-        num(b, "ce", r->ce);
+        ci(b, "ce", &r->ce);
         mrv_strbuf_append(b, ",");
-        str(b, "ce_reason", r->ce_reason);
-        mrv_strbuf_append(b, ",");
-        num(b, "relative_ce", r->rel_ce);
-        mrv_strbuf_append(b, ",");
-        str(b, "relative_ce_reason", r->rel_reason);
+        ci(b, "relative_ce", &r->rel_ce);
         mrv_strbuf_append(b, "}");
     }
     mrv_strbuf_append(b, "],\n\"models\":[");
@@ -237,9 +233,11 @@ enum mrv_status mrv_report__json(const struct mrv_analysis *a, struct mrv_strbuf
         mrv_strbuf_append(b, ",");
         ci(b, "degradation_vs_reference", &m->vs_reference);
         mrv_strbuf_append(b, ",");
-        num(b, "mce", m->mce);
+        ci(b, "mce", &m->mce);
         mrv_strbuf_append(b, ",");
-        num(b, "relative_mce", m->rel_mce);
+        ci(b, "relative_mce", &m->rel_mce);
+        mrv_strbuf_printf(b, ",\"mce_families\":%d,\"relative_mce_families\":%d",
+                          m->mce_families, m->rel_mce_families);
         mrv_strbuf_printf(b, ",\"families\":%d,\"pass\":%s}", m->families,
                           m->pass == 1 ? "true" : m->pass == 0 ? "false" : "null");
     }

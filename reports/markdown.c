@@ -97,9 +97,9 @@ enum mrv_status mrv_report__markdown(const struct mrv_analysis *a, struct mrv_st
         mrv_strbuf_printf(b, " | %s", x);
         mrv_render_ci(x, sizeof x, metric, &m->vs_reference);
         mrv_strbuf_printf(b, " | %s", m->run == a->reference ? "reference" : x);
-        mrv_render_num(x, sizeof x, NULL, m->mce);
+        mrv_render_ci(x, sizeof x, NULL, &m->mce);
         mrv_strbuf_printf(b, " | %s", x);
-        mrv_render_num(x, sizeof x, NULL, m->rel_mce);
+        mrv_render_ci(x, sizeof x, NULL, &m->rel_mce);
         mrv_strbuf_printf(b, " | %s | %s |\n", x,
                           m->pass == 1 ? "pass" : m->pass == 0 ? "**fail**" : "\xE2\x80\x94");
     }
@@ -112,7 +112,7 @@ enum mrv_status mrv_report__markdown(const struct mrv_analysis *a, struct mrv_st
             continue;
         if (!any)
             mrv_strbuf_append(b, "\n| Model | Perturbation | Metric | Breakdown severity | "
-                                 "Degradation |\n|---|---|---|---:|---:|\n");
+                                 "Degradation | CE | Rel. CE |\n|---|---|---|---:|---:|---:|---:|\n");
         any = true;
         run_cell(b, a, r->run);
         mrv_strbuf_append(b, "| ");
@@ -120,7 +120,11 @@ enum mrv_status mrv_report__markdown(const struct mrv_analysis *a, struct mrv_st
         mrv_strbuf_append(b, " | ");
         md(b, a->res.metrics[r->metric]);
         mrv_render_ci(x, sizeof x, a->res.metrics[r->metric], &r->degradation);
-        mrv_strbuf_printf(b, " | %s | %s |\n", mrv_render_breakdown(r->breakdown, bs, sizeof bs), x);
+        mrv_strbuf_printf(b, " | %s | %s", mrv_render_breakdown(r->breakdown, bs, sizeof bs), x);
+        mrv_render_ci(x, sizeof x, NULL, &r->ce);
+        mrv_strbuf_printf(b, " | %s", x);
+        mrv_render_ci(x, sizeof x, NULL, &r->rel_ce);
+        mrv_strbuf_printf(b, " | %s |\n", x);
     }
     mrv_strbuf_printf(b, "\n<sub>mrvet %s, %s. Degradation: ROOD-MRI, \xCE\xB1 = %.3g, positive "
                          "= worse than clean. mCE: ImageNet-C against the reference (< 1 = more "

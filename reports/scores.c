@@ -61,27 +61,93 @@ static const struct mrv_agg_cell *clean_cell(const struct mrv_analysis *a, size_
     return NULL;
 }
 
-/* Mean over cases in `idx` of E(m) of `cell` (case indices, positions found
- * by search). */
-static double mean_error(const struct mrv_agg_cell *cell, const char *metric,
-                         const uint32_t *idx, size_t n)
+/* Per-case numerators and denominators of one family's (relative) CE,
+ * kept until the bootstrap jobs have run (the mCE matrix is built from
+ * them). `queued`: a CI job was queued, i.e. the CE is defined. */
+struct ce_cases {
+    uint32_t *cas; /* ascending case indices */
+    double *num, *den;
+    size_t n;
+    bool queued;
+};
+
+static void ce_cases_free(struct ce_cases *c)
 {
-    double sum = 0;
-    for (size_t i = 0; i < n; i++)
-        sum += mrv_report_metric_error(metric, cell->values[case_pos(cell, idx[i])]);
-    return sum / (double)n;
+    free(c->cas);
+    free(c->num);
+    free(c->den);
+    memset(c, 0, sizeof *c);
 }
 
-/* CE and relative CE of `run` against the reference on family f. */
-static void corruption_error(const struct mrv_analysis *a, struct mrv_agg_robust *rb,
-                             const size_t *sevs, size_t ns, uint32_t *scratch)
+/* E(m) of `case` in the cell of (run, family, severity index, metric); the
+ * caller has checked the case is there. */
+static double case_error(const struct mrv_analysis *a, size_t run, int32_t family, size_t sev,
+                         int32_t metric, uint32_t c)
+{
+    const struct mrv_agg_cell *cell = mrv_analysis_cell(a, run, family, sev, metric);
+    return mrv_report_metric_error(a->res.metrics[metric], cell->values[case_pos(cell, c)]);
+}
+
+/* Fill `cc` with cases idx[0..n) and queue the ratio CI into `out` when
+ * sum(den) > 0 (a CE needs a reference that errs / degrades); else `out`
+ * is undefined with `why_den`. `rel`: subtract the clean errors (relative CE). */
+static enum mrv_status ce_job(struct mrv_analysis *a, const struct mrv_agg_robust *rb,
+                              const size_t *sevs, size_t ns, const uint32_t *idx, size_t n,
+                              int rel, const char *what, const char *why_den,
+                              struct ce_cases *cc, struct mrv_ci *out, struct mrv_ci_jobs *jobs,
+                              struct mrv_error *err)
+{
+    size_t ref = a->reference;
+    cc->cas = malloc(n * sizeof *cc->cas);
+    cc->num = malloc(n * sizeof *cc->num);
+    cc->den = malloc(n * sizeof *cc->den);
+    if (!cc->cas || !cc->num || !cc->den)
+        return OOM(a, err);
+    double sden = 0;
+    size_t s0 = 0;
+    for (size_t s = 0; s < a->nsev; s++)
+        if (a->severities[s] == 0)
+            s0 = s;
+    for (size_t i = 0; i < n; i++) {
+        uint32_t c = idx[i];
+        double e0 = rel ? case_error(a, rb->run, a->clean_family, s0, rb->metric, c) : 0;
+        double r0 = rel ? case_error(a, ref, a->clean_family, s0, rb->metric, c) : 0;
+        double u = 0, v = 0;
+        for (size_t k = 0; k < ns; k++) {
+            u += case_error(a, rb->run, rb->family, sevs[k], rb->metric, c) - e0;
+            v += case_error(a, ref, rb->family, sevs[k], rb->metric, c) - r0;
+        }
+        cc->cas[i] = c;
+        cc->num[i] = u;
+        cc->den[i] = v;
+        sden += v;
+    }
+    cc->n = n;
+    if (!(sden > 0)) {
+        mrv_analysis__ci_undefined(out, a, why_den);
+        out->n = n;
+        return MRV_OK;
+    }
+    cc->queued = true;
+    uint64_t seed = mrv_analysis__seed(a, what, rb->run, rb->family, rb->metric, 0);
+    if (!mrv_analysis__job_ratio(jobs, cc->num, cc->den, n, 1, seed, out))
+        return OOM(a, err);
+    return MRV_OK;
+}
+
+/* CE and relative CE of `run` against the reference on family f, with
+ * their CIs (queued); cc[0] and cc[1] keep the per-case sums. */
+static enum mrv_status corruption_error(struct mrv_analysis *a, struct mrv_agg_robust *rb,
+                                        const size_t *sevs, size_t ns, uint32_t *scratch,
+                                        struct ce_cases *cc, struct mrv_ci_jobs *jobs,
+                                        struct mrv_error *err)
 {
     const char *name = a->res.metrics[rb->metric];
-    rb->ce = rb->rel_ce = NAN;
-    rb->ce_reason = rb->rel_reason = NULL;
+    mrv_analysis__ci_undefined(&rb->ce, a, NULL);
+    mrv_analysis__ci_undefined(&rb->rel_ce, a, NULL);
     if (isnan(mrv_report_metric_error(name, 0.5))) {
-        rb->ce_reason = rb->rel_reason = "no error form for this metric";
-        return;
+        rb->ce.null_reason = rb->rel_ce.null_reason = "no error form for this metric";
+        return MRV_OK;
     }
     size_t ref = a->reference;
     const struct mrv_agg_cell *first = mrv_analysis_cell(a, rb->run, rb->family, sevs[0], rb->metric);
@@ -90,8 +156,9 @@ static void corruption_error(const struct mrv_analysis *a, struct mrv_agg_robust
         complete = mrv_analysis_cell(a, rb->run, rb->family, sevs[k], rb->metric) &&
                    mrv_analysis_cell(a, ref, rb->family, sevs[k], rb->metric);
     if (!complete) {
-        rb->ce_reason = rb->rel_reason = "a severity is missing in this run or the reference";
-        return;
+        rb->ce.null_reason = rb->rel_ce.null_reason =
+            "a severity is missing in this run or the reference";
+        return MRV_OK;
     }
     /* Cases scored at every severity in both runs (paired). */
     size_t n = 0;
@@ -105,53 +172,112 @@ static void corruption_error(const struct mrv_analysis *a, struct mrv_agg_robust
             scratch[n++] = c;
     }
     if (n == 0) {
-        rb->ce_reason = rb->rel_reason = "no case scored in both runs";
-        return;
+        rb->ce.null_reason = rb->rel_ce.null_reason = "no case scored in both runs";
+        return MRV_OK;
     }
-    double e = 0, eref = 0;
-    for (size_t k = 0; k < ns; k++) {
-        e += mean_error(mrv_analysis_cell(a, rb->run, rb->family, sevs[k], rb->metric), name,
-                        scratch, n);
-        eref += mean_error(mrv_analysis_cell(a, ref, rb->family, sevs[k], rb->metric), name,
-                           scratch, n);
-    }
-    if (eref > 0)
-        rb->ce = e / eref;
-    else
-        rb->ce_reason = "the reference makes no error";
+    enum mrv_status st = ce_job(a, rb, sevs, ns, scratch, n, 0, "ce",
+                                "the reference makes no error", &cc[0], &rb->ce, jobs, err);
+    if (st != MRV_OK)
+        return st;
     /* Relative CE needs the clean error of both runs on the same cases. */
     const struct mrv_agg_cell *c0 = clean_cell(a, rb->run, rb->metric);
     const struct mrv_agg_cell *r0 = clean_cell(a, ref, rb->metric);
     if (!c0 || !r0) {
-        rb->rel_reason = "no clean results";
-        return;
+        rb->rel_ce.null_reason = "no clean results";
+        return MRV_OK;
     }
     size_t m = 0;
     for (size_t i = 0; i < n; i++)
         if (case_pos(c0, scratch[i]) >= 0 && case_pos(r0, scratch[i]) >= 0)
             scratch[m++] = scratch[i];
     if (m == 0) {
-        rb->rel_reason = "no case with clean results in both runs";
-        return;
+        rb->rel_ce.null_reason = "no case with clean results in both runs";
+        return MRV_OK;
     }
-    double num = 0, den = 0, e0 = mean_error(c0, name, scratch, m),
-           r0e = mean_error(r0, name, scratch, m);
-    for (size_t k = 0; k < ns; k++) {
-        num += mean_error(mrv_analysis_cell(a, rb->run, rb->family, sevs[k], rb->metric), name,
-                          scratch, m) - e0;
-        den += mean_error(mrv_analysis_cell(a, ref, rb->family, sevs[k], rb->metric), name,
-                          scratch, m) - r0e;
+    return ce_job(a, rb, sevs, ns, scratch, m, 1, "rel-ce", "the reference does not degrade",
+                  &cc[1], &rb->rel_ce, jobs, err);
+}
+
+/* mCE (rel = 0) or relative mCE (rel = 1) of model row `m`: the families
+ * whose CE was queued, their per-case sums laid out as an n × k matrix over
+ * the union of their cases (0 / 0 where a case is not in a family, which
+ * leaves that family's sums as they are), bootstrapped jointly. The
+ * matrices go to keep[0..1]. */
+static enum mrv_status mean_ce(struct mrv_analysis *a, struct mrv_agg_model *m,
+                               const struct ce_cases *side, int rel, double **keep,
+                               struct mrv_ci_jobs *jobs, struct mrv_error *err)
+{
+    struct mrv_ci *out = rel ? &m->rel_mce : &m->mce;
+    int *nfam = rel ? &m->rel_mce_families : &m->mce_families;
+    size_t k = 0;
+    int32_t fam1 = -1;
+    for (size_t i = 0; i < a->nrobust; i++) {
+        const struct ce_cases *c = &side[2 * i + (size_t)rel];
+        if (a->robust[i].run == m->run && a->robust[i].metric == m->metric && c->queued) {
+            k++;
+            fam1 = a->robust[i].family;
+        }
     }
-    if (den > 0)
-        rb->rel_ce = num / den;
-    else
-        rb->rel_reason = "the reference does not degrade";
+    *nfam = (int)k;
+    if (k == 0) {
+        mrv_analysis__ci_undefined(out, a, rel ? "no family has a relative CE"
+                                               : "no family has a CE");
+        return MRV_OK;
+    }
+    /* The union of case indices, by marking (cases are few next to results). */
+    unsigned char *mark = calloc(a->ncases + 1, 1);
+    uint32_t *pos = malloc((a->ncases + 1) * sizeof *pos);
+    if (!mark || !pos) {
+        free(mark);
+        free(pos);
+        return OOM(a, err);
+    }
+    for (size_t i = 0; i < a->nrobust; i++) {
+        const struct ce_cases *c = &side[2 * i + (size_t)rel];
+        if (a->robust[i].run == m->run && a->robust[i].metric == m->metric && c->queued)
+            for (size_t q = 0; q < c->n; q++)
+                mark[c->cas[q]] = 1;
+    }
+    size_t n = 0;
+    for (size_t c = 0; c < a->ncases; c++)
+        if (mark[c])
+            pos[c] = (uint32_t)n++;
+    double *num = calloc(n * k + 1, sizeof *num), *den = calloc(n * k + 1, sizeof *den);
+    keep[0] = num;
+    keep[1] = den;
+    if (!num || !den) {
+        free(mark);
+        free(pos);
+        return OOM(a, err);
+    }
+    size_t j = 0;
+    for (size_t i = 0; i < a->nrobust; i++) {
+        const struct ce_cases *c = &side[2 * i + (size_t)rel];
+        if (a->robust[i].run != m->run || a->robust[i].metric != m->metric || !c->queued)
+            continue;
+        for (size_t q = 0; q < c->n; q++) {
+            num[pos[c->cas[q]] * k + j] = c->num[q];
+            den[pos[c->cas[q]] * k + j] = c->den[q];
+        }
+        j++;
+    }
+    free(mark);
+    free(pos);
+    /* One family: its own seed, so the model's interval is the family's. */
+    uint64_t seed = k == 1 ? mrv_analysis__seed(a, rel ? "rel-ce" : "ce", m->run, fam1,
+                                                m->metric, 0)
+                           : mrv_analysis__seed(a, rel ? "rel-mce" : "mce", m->run, -1,
+                                                m->metric, 0);
+    if (!mrv_analysis__job_ratio(jobs, num, den, n, k, seed, out))
+        return OOM(a, err);
+    return MRV_OK;
 }
 
 /* One robustness row: breakdown, per-case D, overall, CE. */
 static enum mrv_status robust_row(struct mrv_analysis *a, struct mrv_agg_robust *rb,
                                   const size_t *sevs, size_t ns, uint32_t *scratch,
-                                  struct mrv_ci_jobs *jobs, struct mrv_error *err)
+                                  struct ce_cases *cc, struct mrv_ci_jobs *jobs,
+                                  struct mrv_error *err)
 {
     const char *name = a->res.metrics[rb->metric];
     int dir = a->direction[rb->metric] < 0 ? -1 : 1;
@@ -212,8 +338,7 @@ static enum mrv_status robust_row(struct mrv_analysis *a, struct mrv_agg_robust 
         if (!mrv_analysis__job(jobs, rb->case_d, NULL, n, seed, &rb->degradation))
             return OOM(a, err);
     }
-    corruption_error(a, rb, sevs, ns, scratch);
-    return MRV_OK;
+    return corruption_error(a, rb, sevs, ns, scratch, cc, jobs, err);
 }
 
 /* Per-case mean of D over the run's families (cases having D in all). */
@@ -222,8 +347,6 @@ static enum mrv_status model_row(struct mrv_analysis *a, struct mrv_agg_model *m
 {
     const struct mrv_agg_robust *fam[512];
     size_t nf = 0;
-    double ce = 0, rce = 0;
-    int nce = 0, nrce = 0;
     bool pass = true;
     const struct mrv_criterion *crit = mrv_analysis_criterion(a, a->res.metrics[m->metric]);
     for (size_t i = 0; i < a->nrobust; i++) {
@@ -232,14 +355,6 @@ static enum mrv_status model_row(struct mrv_analysis *a, struct mrv_agg_model *m
             continue;
         if (rb->breakdown != MRV_BREAKDOWN_NONE)
             pass = false;
-        if (isfinite(rb->ce)) {
-            ce += rb->ce;
-            nce++;
-        }
-        if (isfinite(rb->rel_ce)) {
-            rce += rb->rel_ce;
-            nrce++;
-        }
         if (rb->case_d && rb->degradation.n && nf < 512)
             fam[nf++] = rb;
     }
@@ -247,8 +362,6 @@ static enum mrv_status model_row(struct mrv_analysis *a, struct mrv_agg_model *m
     if (crit && c0 && c0->n && !meets(crit, c0->ci.estimate))
         pass = false;
     m->pass = crit ? pass : -1;
-    m->mce = nce ? ce / nce : NAN;
-    m->rel_mce = nrce ? rce / nrce : NAN;
     m->families = (int)nf;
     if (c0)
         m->clean = c0->ci;
@@ -563,13 +676,14 @@ enum mrv_status mrv_analysis__scores(struct mrv_analysis *a, struct mrv_error *e
     uint32_t *scratch = malloc((a->ncases + 1) * sizeof *scratch);
     a->robust = calloc(a->nruns * nf * nm + 1, sizeof *a->robust);
     a->models = calloc(a->nruns * nm + 1, sizeof *a->models);
-    size_t maxkeep = 2 * a->nruns * nm + 2 * a->nruns * nf * nm +
+    size_t maxkeep = 2 * a->nruns * nm + 2 * a->nruns * nf * nm + 4 * a->nruns * nm +
                      2 * 64 * (MAX_LEVELS + 1) * a->nruns * nm + 2;
     double **keep = calloc(maxkeep, sizeof *keep);
+    struct ce_cases *side = calloc(2 * (a->nruns * nf * nm + 1), sizeof *side);
     size_t nkeep = 0;
     struct mrv_ci_jobs jobs = {0};
     enum mrv_status st = MRV_OK;
-    if (!sevs || !scratch || !a->robust || !a->models || !keep)
+    if (!sevs || !scratch || !a->robust || !a->models || !keep || !side)
         st = OOM(a, err);
     for (size_t r = 0; st == MRV_OK && r < a->nruns; r++)
         for (size_t f = 0; st == MRV_OK && f < nf; f++)
@@ -586,7 +700,8 @@ enum mrv_status mrv_analysis__scores(struct mrv_analysis *a, struct mrv_error *e
                 rb->run = r;
                 rb->family = (int32_t)f;
                 rb->metric = (int32_t)m;
-                st = robust_row(a, rb, sevs, ns, scratch, &jobs, err);
+                st = robust_row(a, rb, sevs, ns, scratch, &side[2 * (a->nrobust - 1)], &jobs,
+                                err);
             }
     for (size_t i = 0; st == MRV_OK && i < a->nrobust; i++) {
         st = family_vs_reference(a, &a->robust[i], keep + nkeep, &jobs, err);
@@ -611,6 +726,10 @@ enum mrv_status mrv_analysis__scores(struct mrv_analysis *a, struct mrv_error *e
                 ref = &a->models[j];
         st = vs_reference(a, &a->models[i], ref, keep + nkeep, &jobs, err);
         nkeep += 2;
+        for (int rel = 0; st == MRV_OK && rel < 2; rel++) {
+            st = mean_ce(a, &a->models[i], side, rel, keep + nkeep, &jobs, err);
+            nkeep += 2;
+        }
     }
     if (st == MRV_OK)
         st = subgroups(a, &jobs, keep, &nkeep, maxkeep, err);
@@ -630,6 +749,9 @@ enum mrv_status mrv_analysis__scores(struct mrv_analysis *a, struct mrv_error *e
         a->models[i].md = NULL;
         a->models[i].md_case = NULL;
     }
+    for (size_t i = 0; side && i < 2 * a->nrobust; i++)
+        ce_cases_free(&side[i]);
+    free(side);
     free(keep);
     free(sevs);
     free(scratch);

@@ -7,6 +7,11 @@ KIND:
   ttest ALT                            -> "statistic pvalue"   (scipy.stats.ttest_rel)
   boot-mean METHOD SEED                -> "lo hi"  (scipy.stats.bootstrap, 40000 resamples)
   boot-paired METHOD SEED              -> "lo hi"  (paired=True, statistic mean(a - b))
+  boot-ratio METHOD SEED               -> "lo hi se"  FILE holds 2k lines: the k numerator
+                                          columns, then the k denominator columns; paired=True
+                                          over cases, statistic mean_j sum(num_j) / sum(den_j)
+                                          (k = 1: sum(num) / sum(den)); se is SciPy's
+                                          bootstrap standard error
 Numbers are printed with 17 significant digits.
 """
 import sys
@@ -39,6 +44,19 @@ def main(argv):
                                 paired=True, n_resamples=40000, method=method,
                                 random_state=rng, vectorized=True)
         print("%.17g %.17g" % (r.confidence_interval.low, r.confidence_interval.high))
+    elif kind == "boot-ratio":
+        method, seed = argv[3], int(argv[4])
+        k = len(rows) // 2
+
+        def mean_ratio(*cols, axis=-1):
+            return np.mean([np.sum(cols[j], axis=axis) / np.sum(cols[k + j], axis=axis)
+                            for j in range(k)], axis=0)
+
+        r = stats.bootstrap(tuple(rows), mean_ratio, paired=True, n_resamples=40000,
+                            method=method, random_state=np.random.default_rng(seed),
+                            vectorized=True)
+        print("%.17g %.17g %.17g" % (r.confidence_interval.low, r.confidence_interval.high,
+                                     r.standard_error))
     else:
         sys.exit("unknown kind " + kind)
 

@@ -1,11 +1,14 @@
 /* tests/core/test_stats.c — core/stats against independent oracles: the
  * published vectors of REFERENCES.md (Wilcoxon d-vector), hand-worked
- * Holm/BH and quantile values, the normal-theory CI of a large sample, and
+ * Holm/BH and quantile values, the normal-theory CI of a large sample,
+ * hand-worked bootstrap distributions of ratios of sums (two cases), and
  * SciPy 1.10 run live (tests/core/oracle_stats.py) on randomized inputs
- * when Debian's python3 has scipy (skipped cleanly otherwise). */
+ * when Debian's python3 has scipy (skipped cleanly otherwise; the ratio
+ * oracle has no golden fallback). */
 #include "tests_util.h"
 
 #include <math.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -180,6 +183,161 @@ static void bootstrap_normal_theory_and_seed(void **state)
     assert_non_null(strstr(err.msg, "level"));
 }
 
+/* ---- ratio of sums ------------------------------------------------------------ */
+
+/* Hand-worked: num = (1, 4), den = (1, 2), estimate 5/3. A resample draws
+ * case 0 twice (p 1/4: 2/2 = 1), once each (p 1/2: 5/3) or case 1 twice
+ * (p 1/4: 8/4 = 2), so the 2.5 % and 97.5 % quantiles are 1 and 2, and the
+ * 30 % and 70 % quantiles both 5/3. BCa: the fraction below 5/3 is
+ * (1/4 + 3/4) / 2 = 1/2, z0 ~ 0, and the jackknife (2, 1) is symmetric, a = 0,
+ * so BCa gives the same end points. (SciPy agrees: tests/core/oracle_stats.py
+ * boot-ratio prints 1 2 for both methods.) */
+static void ratio_hand_worked(void **state)
+{
+    (void)state;
+    struct mrv_error err = {0};
+    struct mrv_ci ci;
+    const double num[2] = {1, 4}, den[2] = {1, 2};
+    for (int m = 0; m < 2; m++) {
+        assert_ok(mrv_stats_bootstrap_ratio(num, den, 2, 0.95, 10000, (enum mrv_ci_method)m, 3,
+                                            &ci, &err),
+                  &err);
+        assert_close(ci.estimate, 5.0 / 3, 1e-15);
+        assert_close(ci.lo, 1, 1e-15);
+        assert_close(ci.hi, 2, 1e-15);
+        assert_null(ci.null_reason);
+        assert_int_equal(ci.n, 2);
+    }
+    assert_ok(mrv_stats_bootstrap_ratio(num, den, 2, 0.4, 10000, MRV_CI_PERCENTILE, 3, &ci,
+                                        &err),
+              &err);
+    assert_close(ci.lo, 5.0 / 3, 1e-15);
+    assert_close(ci.hi, 5.0 / 3, 1e-15);
+
+    /* Joint resampling across columns: num = [[1, 1], [3, 3]], den = 1, so
+     * both columns are the same mean and T in {1, 2, 3} with p 1/4, 1/2,
+     * 1/4; at level 0.6 (quantiles 0.2, 0.8) the interval is [1, 3]. Columns
+     * resampled independently would give T = 1 with p 1/16 only, and a
+     * 20 % quantile of 1.5. */
+    const double mn[4] = {1, 1, 3, 3}, md[4] = {1, 1, 1, 1};
+    assert_ok(mrv_stats_bootstrap_mean_ratio(mn, md, 2, 2, 0.6, 10000, MRV_CI_PERCENTILE, 4,
+                                             &ci, &err),
+              &err);
+    assert_close(ci.estimate, 2, 1e-15);
+    assert_close(ci.lo, 1, 1e-15);
+    assert_close(ci.hi, 3, 1e-15);
+
+    /* Mean of two ratios: column 0 = 1, 3 over 1, 1 (ratio 2), column 1 =
+     * 2, 2 over 1, 4 (ratio 4/5): T = (2 + 0.8) / 2 = 1.4. Case 0 twice:
+     * (1 + 2) / 2 = 1.5; case 1 twice: (3 + 0.5) / 2 = 1.75; so the 95 %
+     * interval is [1.4, 1.75] with the mixed resample (1.4) in between. */
+    const double pn[4] = {1, 2, 3, 2}, pd[4] = {1, 1, 1, 4};
+    assert_ok(mrv_stats_bootstrap_mean_ratio(pn, pd, 2, 2, 0.95, 10000, MRV_CI_PERCENTILE, 5,
+                                             &ci, &err),
+              &err);
+    assert_close(ci.estimate, 1.4, 1e-15);
+    assert_close(ci.lo, 1.4, 1e-15);
+    assert_close(ci.hi, 1.75, 1e-15);
+}
+
+static void ratio_edges_and_determinism(void **state)
+{
+    (void)state;
+    enum { N = 60, K = 3 };
+    struct lcg g = {11};
+    double num[N * K], den[N * K], ones[N], x[N];
+    for (int i = 0; i < N * K; i++) {
+        den[i] = 0.5 + lcg_uniform(&g);
+        num[i] = 2.5 * den[i];
+    }
+    struct mrv_error err = {0};
+    struct mrv_ci ci, ci2;
+    /* Constant ratio (2.5 in every column): the interval is the point. */
+    for (int m = 0; m < 2; m++) {
+        assert_ok(mrv_stats_bootstrap_mean_ratio(num, den, N, K, 0.95, 200,
+                                                 (enum mrv_ci_method)m, 1, &ci, &err),
+                  &err);
+        assert_close(ci.estimate, 2.5, 1e-14);
+        assert_true(ci.lo == ci.estimate && ci.hi == ci.estimate);
+    }
+    /* ratio(x, 1) draws the same cases as mean(x) for the same seed: the
+     * same interval up to summation order. */
+    for (int i = 0; i < N; i++) {
+        ones[i] = 1;
+        x[i] = -log(lcg_uniform(&g));
+    }
+    for (int m = 0; m < 2; m++) {
+        assert_ok(mrv_stats_bootstrap_ratio(x, ones, N, 0.9, 999, (enum mrv_ci_method)m, 8, &ci,
+                                            &err),
+                  &err);
+        assert_ok(mrv_stats_bootstrap_mean(x, N, 0.9, 999, (enum mrv_ci_method)m, 8, &ci2, &err),
+                  &err);
+        assert_close(ci.estimate, ci2.estimate, 1e-13);
+        assert_close(ci.lo, ci2.lo, 1e-13);
+        assert_close(ci.hi, ci2.hi, 1e-13);
+    }
+    /* Same seed, same bits; k = 1 is mrv_stats_bootstrap_ratio; another seed
+     * moves the interval. */
+    for (int i = 0; i < N * K; i++)
+        num[i] = den[i] * (1 + 0.3 * lcg_normal(&g));
+    assert_ok(mrv_stats_bootstrap_mean_ratio(num, den, N, K, 0.95, 500, MRV_CI_BCA, 9, &ci, &err),
+              &err);
+    assert_ok(mrv_stats_bootstrap_mean_ratio(num, den, N, K, 0.95, 500, MRV_CI_BCA, 9, &ci2, &err),
+              &err);
+    assert_memory_equal(&ci.lo, &ci2.lo, sizeof ci.lo);
+    assert_memory_equal(&ci.hi, &ci2.hi, sizeof ci.hi);
+    assert_true(ci.lo < ci.estimate && ci.estimate < ci.hi);
+    assert_ok(mrv_stats_bootstrap_mean_ratio(num, den, N, K, 0.95, 500, MRV_CI_BCA, 10, &ci2, &err),
+              &err);
+    assert_true(ci.lo != ci2.lo || ci.hi != ci2.hi);
+    assert_ok(mrv_stats_bootstrap_mean_ratio(x, ones, N, 1, 0.95, 300, MRV_CI_BCA, 2, &ci, &err),
+              &err);
+    assert_ok(mrv_stats_bootstrap_ratio(x, ones, N, 0.95, 300, MRV_CI_BCA, 2, &ci2, &err), &err);
+    assert_memory_equal(&ci, &ci2, sizeof ci);
+
+    /* An absent case (num = den = 0 in its column) leaves that column's
+     * ratio as if the case were not there: the estimate is the hand sum. */
+    const double an[6] = {1, 2, 0, 0, 3, 4}, ad[6] = {2, 4, 0, 0, 2, 1};
+    assert_ok(mrv_stats_bootstrap_mean_ratio(an, ad, 3, 2, 0.95, 100, MRV_CI_PERCENTILE, 1, &ci,
+                                             &err),
+              &err);
+    assert_close(ci.estimate, (4.0 / 4 + 6.0 / 5) / 2, 1e-15);
+
+    /* Undefined and invalid input. */
+    const double z[2] = {1, 1}, zd[2] = {1, -1};
+    assert_ok(mrv_stats_bootstrap_ratio(z, zd, 2, 0.95, 100, MRV_CI_BCA, 1, &ci, &err), &err);
+    assert_true(isnan(ci.estimate) && isnan(ci.lo));
+    assert_string_equal(ci.null_reason, "a denominator sums to zero");
+    assert_ok(mrv_stats_bootstrap_ratio(z, z, 1, 0.95, 100, MRV_CI_BCA, 1, &ci, &err), &err);
+    assert_true(ci.estimate == 1 && isnan(ci.lo) && ci.null_reason != NULL);
+    /* Column 1 has one present case of 40: most resamples miss it. */
+    double sn[80] = {0}, sd[80] = {0};
+    for (int i = 0; i < 40; i++) {
+        sn[2 * i] = i + 1.0;
+        sd[2 * i] = 1;
+    }
+    sn[1] = sd[1] = 1;
+    assert_ok(mrv_stats_bootstrap_mean_ratio(sn, sd, 40, 2, 0.95, 100, MRV_CI_PERCENTILE, 1, &ci,
+                                             &err),
+              &err);
+    assert_true(isfinite(ci.estimate) && isnan(ci.lo));
+    assert_string_equal(ci.null_reason, "a resample's denominator sums to zero");
+    double bad[3] = {1, 2, NAN};
+    assert_int_equal(mrv_stats_bootstrap_ratio(x, bad, 3, 0.95, 100, MRV_CI_BCA, 1, &ci, &err),
+                     MRV_EINVAL);
+    assert_non_null(strstr(err.msg, "den[2]"));
+    assert_int_equal(mrv_stats_bootstrap_ratio(bad, x, 3, 0.95, 100, MRV_CI_BCA, 1, &ci, &err),
+                     MRV_EINVAL);
+    assert_non_null(strstr(err.msg, "num[2]"));
+    assert_int_equal(mrv_stats_bootstrap_mean_ratio(x, x, 3, 0, 0.95, 100, MRV_CI_BCA, 1, &ci,
+                                                    &err),
+                     MRV_EINVAL);
+    assert_int_equal(mrv_stats_bootstrap_ratio(x, NULL, 3, 0.95, 100, MRV_CI_BCA, 1, &ci, &err),
+                     MRV_EMISUSE);
+    assert_int_equal(mrv_stats_bootstrap_ratio(x, x, 3, 0.95, 0, MRV_CI_BCA, 1, &ci, &err),
+                     MRV_EINVAL);
+}
+
 /* ---- SciPy, live ------------------------------------------------------------ */
 
 static char oracle_path[1024];
@@ -338,6 +496,81 @@ static void scipy_tests(void **state)
     assert_true(fabs(lo[0] - lo[1]) > tol || fabs(hi[0] - hi[1]) > tol);
 }
 
+/* SciPy's bootstrap with paired=True and the statistic mean_j sum(num_j) /
+ * sum(den_j), run live, on skewed positive errors (n = 30): k = 1 (the
+ * corruption error of one family) and k = 3 (mCE over three families, the
+ * same cases in each, one case absent from the last family). Tolerance as
+ * for the mean above: 0.07 of SciPy's bootstrap standard error (40000
+ * resamples on each side). Teeth: SciPy's BCa and percentile end points must
+ * differ by more than the tolerance for at least one of the data sets, so a
+ * wrong bias correction or acceleration cannot pass. */
+static void write_cols(const char *path, const double *num, const double *den, size_t n,
+                       size_t k)
+{
+    FILE *f = fopen(path, "w");
+    assert_non_null(f);
+    for (int part = 0; part < 2; part++)
+        for (size_t j = 0; j < k; j++) {
+            for (size_t i = 0; i < n; i++)
+                fprintf(f, "%.17g ", (part ? den : num)[i * k + j]);
+            fputc('\n', f);
+        }
+    assert_int_equal(fclose(f), 0);
+}
+
+static void scipy_ratio(void **state)
+{
+    (void)state;
+    if (!tu_python_has("numpy,scipy")) {
+        skip();
+        return;
+    }
+    snprintf(oracle_path, sizeof oracle_path, "%s/tests/core/oracle_stats.py", MRV_SOURCE_DIR);
+    enum { N = 30, K = 3 };
+    struct lcg g = {77};
+    double num[N * K], den[N * K];
+    for (int i = 0; i < N; i++)
+        for (int j = 0; j < K; j++) {
+            den[i * K + j] = 0.05 + 0.1 * -log(lcg_uniform(&g));
+            num[i * K + j] = den[i * K + j] * (0.6 + 0.2 * j) * exp(0.5 * lcg_normal(&g));
+        }
+    num[4 * K + 2] = den[4 * K + 2] = 0; /* case 4 absent from family 2 */
+    char data[600], args[800], buf[512];
+    snprintf(data, sizeof data, "%s/ratio.txt", tu_tmpdir());
+    struct mrv_error err = {0};
+    bool differ = false;
+    for (size_t k = 1; k <= K; k += K - 1) {
+        /* k = 1: column 0 alone, as an n x 1 matrix. */
+        double n1[N * K], d1[N * K];
+        for (int i = 0; i < N; i++)
+            for (size_t j = 0; j < k; j++) {
+                n1[i * k + j] = num[i * K + j];
+                d1[i * k + j] = den[i * K + j];
+            }
+        write_cols(data, n1, d1, N, k);
+        double lo[2], hi[2];
+        for (int m = 0; m < 2; m++) {
+            snprintf(args, sizeof args, "boot-ratio %s %s %d", data, m ? "BCa" : "percentile",
+                     (int)k);
+            double se;
+            int rc = tu_python_run(oracle_path, args, buf, sizeof buf);
+            if (rc != 0 || sscanf(buf, "%lf %lf %lf", &lo[m], &hi[m], &se) != 3)
+                fail_msg("oracle %s failed (rc %d): %s", args, rc, buf);
+            double tol = 0.07 * se;
+            struct mrv_ci ci;
+            assert_ok(mrv_stats_bootstrap_mean_ratio(n1, d1, N, k, 0.95, 40000,
+                                                     (enum mrv_ci_method)m, 123 + k, &ci, &err),
+                      &err);
+            assert_true(ci.lo < ci.estimate && ci.estimate < ci.hi);
+            assert_close(ci.lo, lo[m], tol);
+            assert_close(ci.hi, hi[m], tol);
+            if (m == 1 && (fabs(lo[0] - lo[1]) > tol || fabs(hi[0] - hi[1]) > tol))
+                differ = true;
+        }
+    }
+    assert_true(differ);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -348,6 +581,9 @@ int main(void)
         cmocka_unit_test(quantile_numpy_linear),
         cmocka_unit_test(bootstrap_normal_theory_and_seed),
         cmocka_unit_test(scipy_tests),
+        cmocka_unit_test(ratio_hand_worked),
+        cmocka_unit_test(ratio_edges_and_determinism),
+        cmocka_unit_test(scipy_ratio),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

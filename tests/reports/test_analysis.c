@@ -20,6 +20,8 @@
  */
 #include "tests_util.h"
 
+#include <math.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <unistd.h>
@@ -51,6 +53,12 @@ static void put(struct fx *f, int64_t run, int64_t c, int64_t p, const char *met
 {
     assert_ok(mrv_store_result(f->s, run, c, p, metric, v, isnan(v) ? "empty" : NULL, &f->err),
               &f->err);
+}
+
+static void put_store(struct fx *f, struct mrv_store *s, int64_t run, int64_t c, int64_t p,
+                      double v)
+{
+    assert_ok(mrv_store_result(s, run, c, p, "nmse", v, NULL, &f->err), &f->err);
 }
 
 static int setup(void **state)
@@ -173,6 +181,53 @@ static void test_cells(void **state)
     assert_int_equal(c->n_undefined, 1);
 }
 
+/* The exact bootstrap distribution of T = mean_j sum_i num[i k + j] /
+ * sum_i den[i k + j] for n = 4 cases: all 4^4 equally likely resamples
+ * (index tuples), enumerated here independently of core/stats. The report
+ * draws 500 resamples, so its 2.5 % end point must lie between the exact
+ * 0.5 % and 5 % quantiles (the empirical CDF at 2.5 % has sd 0.7 %), the
+ * 97.5 % one between the 95 % and 99.5 % quantiles; and both must be
+ * within the support, around the estimate. */
+static int cmp_dbl(const void *x, const void *y)
+{
+    double u = *(const double *)x, v = *(const double *)y;
+    return (u > v) - (u < v);
+}
+
+static void check_exact(const struct mrv_ci *ci, const double *num, const double *den, size_t n,
+                        size_t k)
+{
+    assert_int_equal(n, 4);
+    enum { T = 256 };
+    double t[T], est = 0;
+    for (size_t j = 0; j < k; j++) {
+        double u = 0, v = 0;
+        for (size_t i = 0; i < n; i++) {
+            u += num[i * k + j];
+            v += den[i * k + j];
+        }
+        est += u / v / (double)k;
+    }
+    for (int r = 0; r < T; r++) {
+        int idx[4] = {r & 3, (r >> 2) & 3, (r >> 4) & 3, (r >> 6) & 3};
+        t[r] = 0;
+        for (size_t j = 0; j < k; j++) {
+            double u = 0, v = 0;
+            for (int q = 0; q < 4; q++) {
+                u += num[(size_t)idx[q] * k + j];
+                v += den[(size_t)idx[q] * k + j];
+            }
+            t[r] += u / v / (double)k;
+        }
+    }
+    qsort(t, T, sizeof t[0], cmp_dbl);
+    assert_close(ci->estimate, est, 1e-9);
+    const double tol = 1e-9;
+    assert_true(ci->lo >= t[1] - tol && ci->lo <= t[12] + tol);   /* 0.5 %, 5 % */
+    assert_true(ci->hi >= t[243] - tol && ci->hi <= t[254] + tol); /* 95 %, 99.5 % */
+    assert_true(ci->lo < est && est < ci->hi);
+}
+
 static void test_rood_and_ce(void **state)
 {
     struct fx *f = *state;
@@ -202,12 +257,26 @@ static void test_rood_and_ce(void **state)
     assert_close(mrv_analysis_robust(a, 0, blur, ssim)->degradation.estimate, 0.02, 1e-12);
     assert_close(mrv_analysis_robust(a, 1, blur, ssim)->degradation.estimate, 0.20, 1e-12);
     /* Corruption errors against run 1. */
-    assert_close(g->ce, 1.0, 1e-12);
-    assert_close(b->ce, 0.59 / 0.24, 1e-9);
-    assert_close(b->rel_ce, 0.50 / 0.15, 1e-9);
+    assert_close(g->ce.estimate, 1.0, 1e-12);
+    assert_close(b->ce.estimate, 0.59 / 0.24, 1e-9);
+    assert_close(b->rel_ce.estimate, 0.50 / 0.15, 1e-9);
     const struct mrv_agg_robust *bb = mrv_analysis_robust(a, 1, blur, ssim);
-    assert_close(bb->ce, 0.245 / 0.065, 1e-9);
-    assert_close(bb->rel_ce, 0.20 / 0.02, 1e-9);
+    assert_close(bb->ce.estimate, 0.245 / 0.065, 1e-9);
+    assert_close(bb->rel_ce.estimate, 0.20 / 0.02, 1e-9);
+    /* The reference against itself: every case has ratio 1, a point CI. */
+    assert_true(g->ce.lo == 1 && g->ce.hi == 1);
+    /* Blur's relative CE: bad 0.25 − d − (0.05 − d) = 0.20 over good 0.02 on
+     * every case, a constant ratio: the interval is the point. */
+    assert_close(bb->rel_ce.lo, 10, 1e-9);
+    assert_close(bb->rel_ce.hi, 10, 1e-9);
+    assert_int_equal(bb->rel_ce.n, 4);
+    /* Bad's noise CE: per case num = 0.60 − 2d − e, den = 0.25 − 2d; its
+     * interval against the exact bootstrap distribution (all 4^4 resamples). */
+    {
+        const double num[4] = {0.60, 0.62, 0.57, 0.57}, den[4] = {0.27, 0.25, 0.23, 0.21};
+        assert_int_equal(b->ce.n, 4);
+        check_exact(&b->ce, num, den, 4, 1);
+    }
     /* Breakdown at ssim >= 0.82: good never (0.855 at 2), bad at 1 (0.805). */
     assert_int_equal(g->breakdown, MRV_BREAKDOWN_NONE);
     assert_int_equal(b->breakdown, 1);
@@ -223,9 +292,23 @@ static void test_rood_and_ce(void **state)
     assert_close(mb->mean_degradation.estimate, 0.215, 1e-12);
     assert_close(mb->vs_reference.estimate, 0.17, 1e-12);
     assert_true(isnan(mg->vs_reference.lo));
-    assert_close(mg->mce, 1.0, 1e-12);
-    assert_close(mb->mce, (0.59 / 0.24 + 0.245 / 0.065) / 2, 1e-9);
-    assert_close(mb->rel_mce, (0.50 / 0.15 + 10) / 2, 1e-9);
+    assert_close(mg->mce.estimate, 1.0, 1e-12);
+    assert_true(mg->mce.lo == 1 && mg->mce.hi == 1);
+    assert_close(mb->mce.estimate, (0.59 / 0.24 + 0.245 / 0.065) / 2, 1e-9);
+    assert_close(mb->rel_mce.estimate, (0.50 / 0.15 + 10) / 2, 1e-9);
+    assert_int_equal(mb->mce_families, 2);
+    assert_int_equal(mb->rel_mce_families, 2);
+    /* mCE: cases resampled jointly over (noise, blur); blur per case num =
+     * 0.25 − d, den = 0.07 − d. Relative: noise 0.50 − e over 0.15, blur
+     * 0.20 over 0.02. Checked against the exact joint distribution. */
+    {
+        const double num[8] = {0.60, 0.26, 0.62, 0.25, 0.57, 0.24, 0.57, 0.23};
+        const double den[8] = {0.27, 0.08, 0.25, 0.07, 0.23, 0.06, 0.21, 0.05};
+        check_exact(&mb->mce, num, den, 4, 2);
+        const double rn[8] = {0.48, 0.20, 0.52, 0.20, 0.49, 0.20, 0.51, 0.20};
+        const double rd[8] = {0.15, 0.02, 0.15, 0.02, 0.15, 0.02, 0.15, 0.02};
+        check_exact(&mb->rel_mce, rn, rd, 4, 2);
+    }
     assert_int_equal(mg->pass, 1);
     assert_int_equal(mb->pass, 0);
     assert_close(mg->clean.estimate, 0.955, 1e-12);
@@ -321,8 +404,8 @@ static void test_options(void **state)
     o.reference_run = 2; /* bad as reference: good's CE = 0.24 / 0.59 */
     assert_ok(mrv_analysis_create(f->s, &o, &f->a, &f->err), &f->err);
     const struct mrv_analysis *a = f->a;
-    assert_close(mrv_analysis_robust(a, 0, FAM(a, "noise"), MET(a, "ssim"))->ce, 0.24 / 0.59,
-                 1e-9);
+    assert_close(mrv_analysis_robust(a, 0, FAM(a, "noise"), MET(a, "ssim"))->ce.estimate,
+                 0.24 / 0.59, 1e-9);
 }
 
 static void test_deterministic(void **state)
@@ -421,8 +504,10 @@ static void test_edge_stores(void **state)
     assert_int_equal(a->nrobust, 1);
     assert_true(isnan(a->robust[0].degradation.estimate));
     assert_string_equal(a->robust[0].degradation.null_reason, "no clean results");
-    assert_true(isnan(a->robust[0].ce));
-    assert_string_equal(a->robust[0].ce_reason, "no error form for this metric");
+    assert_true(isnan(a->robust[0].ce.estimate) && isnan(a->robust[0].ce.lo));
+    assert_string_equal(a->robust[0].ce.null_reason, "no error form for this metric");
+    assert_true(isnan(a->models[0].mce.estimate));
+    assert_string_equal(a->models[0].mce.null_reason, "no family has a CE");
     mrv_analysis_destroy(a);
     mrv_store_close(s);
     unlink(db);
@@ -486,6 +571,118 @@ static void test_many_subgroups(void **state)
     unlink(db);
 }
 
+/* A synthetic store for the CE intervals: 40 cases, reference run A and run
+ * B, families noise and blur at severities 1 and 2 plus clean, metric nmse
+ * (E = nmse). A's error on case i is b_i s (1 + f/2) (b_i = 0.01 (1 + i/40),
+ * s the severity, f the family index, clean s = 1/2); B's is 2 g_i times
+ * A's. g_i = 1: every case has the ratio 2, so CE, relative CE, mCE and
+ * relative mCE are 2 and every interval is the point. g_i = exp(0.3 z_i):
+ * the intervals contain the estimate, and their width is that of the
+ * normal approximation with the ratio estimator's delta-method variance
+ * (Cochran 1977, eq. 6.9, plug-in form): se² = Σ_i (y_i − R x_i)² / (Σ x_i)²,
+ * width ≈ 2 · 1.96 se. g_i is shared by the families, so both families'
+ * CEs are the same ratio and mCE resampled jointly is as wide as one
+ * family's CE (resampling families independently would be √2 narrower). */
+static void ce_store(struct fx *f, const char *db, bool noisy, double *y, double *x)
+{
+    struct mrv_store *s = NULL;
+    assert_ok(mrv_store_open(db, &s, &f->err), &f->err);
+    struct mrv_run_info info = {.study = "s", .model = "A", .seed = 1};
+    int64_t ra = 0, rb = 0;
+    assert_ok(mrv_store_run_begin(s, &info, &ra, &f->err), &f->err);
+    info.model = "B";
+    assert_ok(mrv_store_run_begin(s, &info, &rb, &f->err), &f->err);
+    uint64_t st = 99;
+    static const char *const fam[2] = {"blur", "noise"};
+    for (int i = 0; i < 40; i++) {
+        char key[24];
+        snprintf(key, sizeof key, "c%02d", i);
+        int64_t c = 0, p = 0;
+        assert_ok(mrv_store_case(s, "d", key, NULL, NULL, &c, &f->err), &f->err);
+        st = st * 6364136223846793005ULL + 1442695040888963407ULL;
+        double u1 = ((double)(st >> 11) + 0.5) * 0x1.0p-53;
+        st = st * 6364136223846793005ULL + 1442695040888963407ULL;
+        double u2 = ((double)(st >> 11) + 0.5) * 0x1.0p-53;
+        double g = noisy ? exp(0.3 * sqrt(-2 * log(u1)) * cos(6.283185307179586 * u2)) : 1;
+        double b = 0.01 * (1 + i / 40.0);
+        assert_ok(mrv_store_perturbation(s, c, "none", 0, 0, 1, NULL, &p, &f->err), &f->err);
+        put_store(f, s, ra, c, p, b * 0.5);
+        put_store(f, s, rb, c, p, 2 * g * b * 0.5);
+        x[i] = y[i] = 0;
+        for (int q = 0; q < 2; q++)
+            for (int sev = 1; sev <= 2; sev++) {
+                assert_ok(mrv_store_perturbation(s, c, fam[q], sev, 0, (uint64_t)(10 * sev + q),
+                                                 NULL, &p, &f->err),
+                          &f->err);
+                double e = b * sev * (1 + q / 2.0);
+                put_store(f, s, ra, c, p, e);
+                put_store(f, s, rb, c, p, 2 * g * e);
+                if (q == 0) { /* blur: the family the delta method is computed for */
+                    x[i] += e;
+                    y[i] += 2 * g * e;
+                }
+            }
+    }
+    struct mrv_report_options o;
+    mrv_report_options_default(&o);
+    o.resamples = 2000;
+    assert_ok(mrv_analysis_create(s, &o, &f->a, &f->err), &f->err);
+    mrv_store_close(s);
+}
+
+static void test_ce_intervals(void **state)
+{
+    struct fx *f = *state;
+    char db[700];
+    double y[40], x[40];
+    for (int noisy = 0; noisy < 2; noisy++) {
+        snprintf(db, sizeof db, "%s.ce%d.db", f->db, noisy);
+        ce_store(f, db, noisy, y, x);
+        const struct mrv_analysis *a = f->a;
+        int32_t nmse = MET(a, "nmse");
+        const struct mrv_agg_model *mb = NULL;
+        for (size_t i = 0; i < a->nmodels; i++)
+            if (a->models[i].run == 1 && a->models[i].metric == nmse)
+                mb = &a->models[i];
+        assert_non_null(mb);
+        const struct mrv_ci *cis[6] = {
+            &mrv_analysis_robust(a, 1, FAM(a, "blur"), nmse)->ce,
+            &mrv_analysis_robust(a, 1, FAM(a, "noise"), nmse)->ce,
+            &mrv_analysis_robust(a, 1, FAM(a, "blur"), nmse)->rel_ce,
+            &mrv_analysis_robust(a, 1, FAM(a, "noise"), nmse)->rel_ce,
+            &mb->mce, &mb->rel_mce};
+        assert_int_equal(mb->mce_families, 2);
+        double sy = 0, sx = 0;
+        for (int i = 0; i < 40; i++) {
+            sy += y[i];
+            sx += x[i];
+        }
+        double r = sy / sx, ss = 0;
+        for (int i = 0; i < 40; i++)
+            ss += (y[i] - r * x[i]) * (y[i] - r * x[i]);
+        double width = 2 * 1.959964 * sqrt(ss) / sx;
+        for (int k = 0; k < 6; k++) {
+            assert_int_equal(cis[k]->n, 40);
+            assert_null(cis[k]->null_reason);
+            if (!noisy) {
+                assert_close(cis[k]->estimate, 2, 1e-12);
+                assert_true(cis[k]->lo == cis[k]->estimate && cis[k]->hi == cis[k]->estimate);
+                continue;
+            }
+            assert_true(cis[k]->lo < cis[k]->estimate && cis[k]->estimate < cis[k]->hi);
+            if (k == 2 || k == 3 || k == 5)
+                continue; /* relative: the clean error shifts the ratio */
+            assert_close(cis[k]->estimate, r, 1e-12);
+            double wk = cis[k]->hi - cis[k]->lo;
+            if (wk < 0.8 * width || wk > 1.25 * width)
+                fail_msg("interval %d: width %g, delta method %g", k, wk, width);
+        }
+        mrv_analysis_destroy(f->a);
+        f->a = NULL;
+        unlink(db);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -498,6 +695,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_render_all, setup, teardown),
         cmocka_unit_test_setup_teardown(test_edge_stores, setup, teardown),
         cmocka_unit_test_setup_teardown(test_many_subgroups, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_ce_intervals, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
