@@ -75,13 +75,90 @@ static bool skipped(uint64_t flags)
     return false;
 }
 
+/* A matrix size from the XML header, `def` when absent or outside
+ * 1..65536: the cast of a larger double (1e300) to size_t is undefined, and
+ * the sizes set the allocation of every case before any data is read. */
 static size_t xml_size(const char *xml, const char *path, size_t def)
 {
     double v;
-    return mrv_xml_get_double(xml, path, &v) && v >= 1 ? (size_t)v : def;
+    return mrv_xml_get_double(xml, path, &v) && v >= 1 && v <= 65536 ? (size_t)v : def;
 }
 
 /* Read the header and index every imaging line. Call under the HDF5 lock. */
+/* Rank of /dataset/data, or -1 when it cannot be read. libismrmrd's
+ * ismrmrd_get_number_of_acquisitions mallocs `rank` dims and reads dims[0]
+ * without checking the rank: a scalar (rank 0) reads past a 0-byte block,
+ * an unreadable dataspace (-1) mallocs SIZE_MAX and dereferences NULL
+ * (found by tests/fuzz/fuzz_ismrmrd.c). So the rank is checked here first. */
+static int data_rank(const char *path)
+{
+    int rank = -1;
+    mrv_h5_lock();
+    hid_t f = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
+    if (f >= 0) {
+        hid_t ds = H5Dopen2(f, "/dataset/data", H5P_DEFAULT);
+        if (ds >= 0) {
+            hid_t sp = H5Dget_space(ds);
+            if (sp >= 0) {
+                rank = H5Sget_simple_extent_ndims(sp);
+                H5Sclose(sp);
+            }
+            H5Dclose(ds);
+        }
+        H5Fclose(f);
+    }
+    mrv_h5_unlock();
+    return rank;
+}
+
+/* Whether acquisition `i` of /dataset/data holds as many samples as its
+ * header says. libismrmrd's ismrmrd_read_acquisition sizes its buffers from
+ * the header (number_of_samples x active_channels, x trajectory_dimensions)
+ * and memcpys that much from the stored variable-length arrays without
+ * comparing their lengths: a short or empty array is read past its end or
+ * through NULL (found by tests/fuzz/fuzz_ismrmrd.c). So the lengths are read
+ * here first with a memory type holding only the fields compared; HDF5
+ * matches compound members by name. Call under the HDF5 lock. */
+struct acq_sizes {
+    struct { uint16_t ns, ch, td; } head;
+    hvl_t traj, data;
+};
+
+static bool acq_sizes_ok(hid_t ds, uint32_t i)
+{
+    hid_t ht = H5Tcreate(H5T_COMPOUND, sizeof(((struct acq_sizes *)0)->head));
+    H5Tinsert(ht, "number_of_samples", 0, H5T_NATIVE_UINT16);
+    H5Tinsert(ht, "active_channels", sizeof(uint16_t), H5T_NATIVE_UINT16);
+    H5Tinsert(ht, "trajectory_dimensions", 2 * sizeof(uint16_t), H5T_NATIVE_UINT16);
+    hid_t vt = H5Tvlen_create(H5T_NATIVE_FLOAT);
+    hid_t mt = H5Tcreate(H5T_COMPOUND, sizeof(struct acq_sizes));
+    H5Tinsert(mt, "head", HOFFSET(struct acq_sizes, head), ht);
+    H5Tinsert(mt, "traj", HOFFSET(struct acq_sizes, traj), vt);
+    H5Tinsert(mt, "data", HOFFSET(struct acq_sizes, data), vt);
+    hid_t fs = H5Dget_space(ds);
+    hsize_t start = i, one = 1;
+    hid_t ms = H5Screate_simple(1, &one, NULL);
+    struct acq_sizes a = {0};
+    bool ok = false;
+    if (fs >= 0 && ms >= 0 &&
+        H5Sselect_hyperslab(fs, H5S_SELECT_SET, &start, NULL, &one, NULL) >= 0 &&
+        H5Dread(ds, mt, ms, fs, H5P_DEFAULT, &a) >= 0) {
+        size_t want_data = 2 * (size_t)a.head.ns * a.head.ch; /* complex = 2 floats */
+        size_t want_traj = (size_t)a.head.ns * a.head.td;
+        ok = a.data.len == want_data && (a.data.p || !want_data) &&
+             a.traj.len == want_traj && (a.traj.p || !want_traj);
+        H5Dvlen_reclaim(mt, ms, H5P_DEFAULT, &a);
+    }
+    if (ms >= 0)
+        H5Sclose(ms);
+    if (fs >= 0)
+        H5Sclose(fs);
+    H5Tclose(mt);
+    H5Tclose(vt);
+    H5Tclose(ht);
+    return ok;
+}
+
 static enum mrv_status index_file(const char *path, struct ism_file *f, struct mrv_error *err)
 {
     ISMRMRD_Dataset d;
@@ -89,6 +166,12 @@ static enum mrv_status index_file(const char *path, struct ism_file *f, struct m
         return mrv_error_set(err, MRV_EFORMAT,
                              "%s: no ISMRMRD group '/dataset' with 'data' (not HDF5, truncated, "
                              "or another layout), expected an ISMRMRD file", path);
+    int rank = data_rank(path);
+    if (rank != 1)
+        return mrv_error_set(err, MRV_EFORMAT,
+                             "%s: dataset '/dataset/data' %s, expected a 1-D list of "
+                             "acquisitions", path, rank < 0 ? "is not a readable dataset" :
+                             "has the wrong rank");
     if (ismrmrd_init_dataset(&d, path, "/dataset") != ISMRMRD_NOERROR ||
         ismrmrd_open_dataset(&d, false) != ISMRMRD_NOERROR)
         return mrv_error_set(err, MRV_EIO, "%s: cannot open as an ISMRMRD dataset", path);
@@ -124,7 +207,7 @@ static enum mrv_status index_file(const char *path, struct ism_file *f, struct m
     mrv_xml_get_double(x, "encoding/encodingLimits/kspace_encoding_step_2/center", &c2);
     if (f->npe == 0) {
         s = mrv_error_set(err, MRV_EFORMAT, "%s: header lacks encodedSpace/matrixSize/y, "
-                          "expected the phase-encode count", path);
+                          "expected the phase-encode count (1..65536)", path);
         goto done;
     }
     long off1 = c1 >= 0 ? (long)(f->npe / 2) - (long)c1 : 0;
@@ -136,9 +219,21 @@ static enum mrv_status index_file(const char *path, struct ism_file *f, struct m
         s = mrv_error_set(err, MRV_ENOMEM, "%s: out of memory", path);
         goto done;
     }
+    hid_t raw = H5Dopen2(d.fileid, "/dataset/data", H5P_DEFAULT);
+    if (raw < 0) {
+        s = mrv_error_set(err, MRV_EFORMAT, "%s: dataset '/dataset/data' cannot be opened", path);
+        goto done;
+    }
     ISMRMRD_Acquisition acq;
     ismrmrd_init_acquisition(&acq);
     for (uint32_t i = 0; i < n && s == MRV_OK; i++) {
+        if (!acq_sizes_ok(raw, i)) {
+            s = mrv_error_set(err, MRV_EFORMAT,
+                              "%s: acquisition %u stores fewer or more samples than its header's "
+                              "number_of_samples x active_channels (and trajectory_dimensions), "
+                              "expected them equal", path, i);
+            break;
+        }
         if (ismrmrd_read_acquisition(&d, i, &acq) != ISMRMRD_NOERROR) {
             s = mrv_error_set(err, MRV_EFORMAT, "%s: acquisition %u cannot be read", path, i);
             break;
@@ -177,9 +272,18 @@ static enum mrv_status index_file(const char *path, struct ism_file *f, struct m
             f->nslices = (size_t)h->idx.slice + 1;
     }
     ismrmrd_cleanup_acquisition(&acq);
+    H5Dclose(raw);
     if (s == MRV_OK && (f->nlines == 0 || f->nro == 0 || f->ncoils == 0))
         s = mrv_error_set(err, MRV_EFORMAT, "%s: no imaging acquisition, expected Cartesian "
                           "k-space lines", path);
+    /* A case allocates partitions x coils x readout x phase complex samples;
+     * each factor is below 2^17, so the products below cannot overflow, but
+     * their product could (2^67 bytes) before malloc sees it. 2^40 bytes. */
+    else if (s == MRV_OK &&
+             f->nz * f->npe > ((size_t)1 << 40) / (f->nro * f->ncoils * sizeof(float complex)))
+        s = mrv_error_set(err, MRV_EFORMAT, "%s: header declares %zu partitions x %zu phase "
+                          "encodes of %zu samples x %zu channels, expected at most 2^40 bytes "
+                          "per case", path, f->nz, f->npe, f->nro, f->ncoils);
 done:
     ismrmrd_close_dataset(&d);
     return s;

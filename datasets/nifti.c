@@ -4,8 +4,12 @@
 #include <math.h>
 #include <nifti2_io.h>
 #include <pthread.h>
+#include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "datasets/dataset_internal.h"
 
@@ -134,6 +138,43 @@ static enum mrv_status convert(const char *path, const nifti_image *nim, enum mr
     return MRV_OK;
 }
 
+/* The data size the header declares, checked before nifticlib allocates it
+ * (found by tests/fuzz/fuzz_nifti.c: a 352-byte header may declare 32767^7
+ * voxels, and nifti_image_read(path, 1) callocs that much first). The
+ * product is computed here with overflow checks; an uncompressed file must
+ * hold every byte after vox_offset, and a gzip file cannot hold more than
+ * 1032 times its size (deflate's largest ratio, RFC 1951 block limits). */
+static enum mrv_status check_size(const char *path, const nifti_image *nim,
+                                  struct mrv_error *err)
+{
+    uint64_t bytes = nim->nbyper > 0 ? (uint64_t)nim->nbyper : 0;
+    int nd = (int)nim->dim[0];
+    for (int d = 1; d <= nd && d < 8; d++) {
+        int64_t n = nim->dim[d];
+        if (n <= 0 || (bytes && (uint64_t)n > UINT64_MAX / bytes))
+            return mrv_error_set(err, MRV_EFORMAT,
+                                 "%s: header dim[%d] = %lld, expected a positive size whose "
+                                 "volume fits in memory", path, d, (long long)n);
+        bytes *= (uint64_t)n;
+    }
+    const char *data = nim->iname ? nim->iname : path;
+    struct stat sb;
+    if (stat(data, &sb) != 0)
+        return mrv_error_set(err, MRV_EIO, "%s: cannot open the NIfTI data file %s", path, data);
+    size_t len = strlen(data);
+    bool gz = len > 3 && !strcmp(data + len - 3, ".gz");
+    uint64_t have = (uint64_t)sb.st_size;
+    uint64_t off = nim->iname_offset > 0 ? (uint64_t)nim->iname_offset : 0;
+    uint64_t limit = gz ? have * 1032u : (have > off ? have - off : 0);
+    if (bytes > limit)
+        return mrv_error_set(err, MRV_EFORMAT,
+                             "%s: header declares %llu bytes of voxel data (dims x datatype "
+                             "size), expected at most the %llu the file %s", path,
+                             (unsigned long long)bytes, (unsigned long long)limit,
+                             gz ? "can expand to" : "holds after vox_offset");
+    return MRV_OK;
+}
+
 enum mrv_status mrv_nifti_read(const char *path, enum mrv_dtype want, struct mrv_array *out,
                                struct mrv_nifti_geom *geom, struct mrv_error *err)
 {
@@ -147,8 +188,17 @@ enum mrv_status mrv_nifti_read(const char *path, enum mrv_dtype want, struct mrv
     fclose(probe);
     pthread_mutex_lock(&nifti_mutex);
     nifti_set_debug_level(0);
-    nifti_image *nim = nifti_image_read(path, 1);
+    nifti_image *nim = nifti_image_read(path, 0);
+    enum mrv_status sz = nim ? check_size(path, nim, err) : MRV_OK;
+    if (nim && sz == MRV_OK && nifti_image_load(nim) != 0 && nim->data) {
+        free(nim->data);
+        nim->data = NULL;
+    }
     pthread_mutex_unlock(&nifti_mutex);
+    if (sz != MRV_OK) {
+        nifti_image_free(nim);
+        return sz;
+    }
     if (!nim || !nim->data) {
         if (nim)
             nifti_image_free(nim);
