@@ -52,9 +52,10 @@ enum mrv_status mrv_cfl_read_header(const char *base, long dims[MRV_CFL_DIMS],
             errno = 0;
             long v = strtol(p, &e, 10);
             if (e == p || errno || v < 1) {
+                int tok = (int)strcspn(p, " \t\r\n"); /* the offending word only */
                 s = mrv_error_set(err, MRV_EFORMAT,
-                                  "%s: line %d: dimension %d is '%.20s', expected a positive "
-                                  "integer", path, lineno, d, p);
+                                  "%s: line %d: dimension %d is '%.*s', expected a positive "
+                                  "integer", path, lineno, d, tok > 20 ? 20 : tok, p);
                 break;
             }
             dims[d] = v;
@@ -233,10 +234,12 @@ static enum mrv_status cfl_open(struct mrv_dataset *ds, struct mrv_error *err)
             want *= (size_t)dims[d];
         if (fs == MRV_OK)
             fs = check_2d(list[i], dims, &e);
-        if (fs == MRV_OK && (stat(cflpath, &sb) != 0 || (size_t)sb.st_size != want))
+        if (fs == MRV_OK && stat(cflpath, &sb) != 0)
+            fs = mrv_error_set(&e, MRV_EIO, "%s: missing (%s); the .hdr needs its .cfl data "
+                               "(%zu bytes)", cflpath, strerror(errno), want);
+        else if (fs == MRV_OK && (size_t)sb.st_size != want)
             fs = mrv_error_set(&e, MRV_EFORMAT, "%s: %lld bytes, expected %zu from the header",
-                               cflpath, stat(cflpath, &sb) == 0 ? (long long)sb.st_size : -1LL,
-                               want);
+                               cflpath, (long long)sb.st_size, want);
         if (fs != MRV_OK) {
             s = mrv_ds_bad_file(ds, &e, err);
             continue;

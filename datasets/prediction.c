@@ -162,18 +162,18 @@ static enum mrv_status crop(const char *path, const char *what, const struct mrv
 
 /* The target volume: through the fastMRI reader when the file has k-space
  * (it validates the whole file), else the dataset alone. */
-enum mrv_status mrv_prediction_read_target(const char *path, const char *want,
+enum mrv_status mrv_prediction_read_target(const char *path, const char *key,
                                            struct mrv_array *out,
                                            struct mrv_fastmri_attrs *attrs,
-                                           const char **key, struct mrv_error *err)
+                                           const char **key_used, struct mrv_error *err)
 {
     static const char *const rss = "reconstruction_rss", *const esc = "reconstruction_esc";
     memset(out, 0, sizeof *out);
     if (!mrv_h5_has_object(path, "kspace")) {
-        *key = want ? want : rss;
-        enum mrv_status s = mrv_prediction_read_h5(path, *key, out, attrs, err);
-        if (s == MRV_ENOTFOUND && !want) {
-            *key = esc;
+        *key_used = key ? key : rss;
+        enum mrv_status s = mrv_prediction_read_h5(path, *key_used, out, attrs, err);
+        if (s == MRV_ENOTFOUND && !key) {
+            *key_used = esc;
             s = mrv_prediction_read_h5(path, esc, out, attrs, err);
             if (s == MRV_ENOTFOUND)
                 s = mrv_error_set(err, MRV_EFORMAT,
@@ -190,16 +190,16 @@ enum mrv_status mrv_prediction_read_target(const char *path, const char *want,
     if (attrs)
         *attrs = in->attrs;
     /* evaluate.py: reconstruction_esc for the single-coil challenge. */
-    *key = want ? want : (!in->multicoil && in->has_esc) || !in->has_rss ? esc : rss;
-    bool has = strcmp(*key, rss) == 0 ? in->has_rss : in->has_esc;
+    *key_used = key ? key : (!in->multicoil && in->has_esc) || !in->has_rss ? esc : rss;
+    bool has = strcmp(*key_used, rss) == 0 ? in->has_rss : in->has_esc;
     if (!has) {
         s = mrv_error_set(err, MRV_EFORMAT, "%s: dataset '%s' is missing, expected the "
-                          "target reconstruction (slices, y, x)", path, *key);
+                          "target reconstruction (slices, y, x)", path, *key_used);
     } else {
         size_t dims[3] = {in->nslices, in->recon_ny, in->recon_nx};
         s = mrv_array_alloc(out, MRV_F32, 3, dims, err);
         for (size_t k = 0; k < in->nslices && s == MRV_OK; k++)
-            s = mrv_fastmri_read_recon(f, *key, k, (float *)out->data + k * dims[1] * dims[2],
+            s = mrv_fastmri_read_recon(f, *key_used, k, (float *)out->data + k * dims[1] * dims[2],
                                        err);
         if (s != MRV_OK)
             mrv_array_free(out);

@@ -122,9 +122,12 @@ enum mrv_status mrv_yaml_number(struct mrv_yaml *c, const yaml_node_t *map, cons
     double d = v ? strtod(v, &end) : NAN;
     int bad = !v || end == v || *end || errno || !isfinite(d) ||
               (integer && d != floor(d)) || d < min || d > max;
-    if (bad)
-        return mrv_yaml_fail(c, n, MRV_EINVAL, full, "expected %s in %.17g..%.17g, found '%s'",
-                       integer ? "an integer" : "a number", min, max, v ? v : mrv_yaml_kind(n));
+    if (bad && integer)
+        return mrv_yaml_fail(c, n, MRV_EINVAL, full, "expected an integer in %.0f..%.0f, found '%s'",
+                             min, max, v ? v : mrv_yaml_kind(n));
+    if (bad) /* 10 digits: ranges print as written (0.5000001), not as binary doubles */
+        return mrv_yaml_fail(c, n, MRV_EINVAL, full, "expected a number in %.10g..%.10g, found '%s'",
+                             min, max, v ? v : mrv_yaml_kind(n));
     *out = d;
     return MRV_OK;
 }

@@ -351,13 +351,13 @@ class BadInputCorpus(unittest.TestCase):
     def test_cfl(self):
         cases = [
             ("missing_cfl", cf_missing_cfl,
-             'mrvet run: k.cfl: -1 bytes, expected 128 from the header'),
+             'mrvet run: k.cfl: missing (No such file or directory); the .hdr needs its .cfl data (128 bytes)'),
             ("short", cf_short,
              'mrvet run: k.cfl: 160 bytes, expected 256 from the header'),
             ("garbage", cf_garbage,
-             "mrvet run: k.hdr: line 2: dimension 1 is 'four 1"),
+             "mrvet run: k.hdr: line 2: dimension 1 is 'four', expected a positive integer"),
             ("negative", cf_negative,
-             "mrvet run: k.hdr: line 2: dimension 1 is '-4 1"),
+             "mrvet run: k.hdr: line 2: dimension 1 is '-4', expected a positive integer"),
             ("no_dims", cf_no_dims,
              "mrvet run: k.hdr: no '# Dimensions' line followed by sizes"),
         ]
@@ -430,7 +430,7 @@ class BadInputCorpus(unittest.TestCase):
             ("syntax", "rules:\n  - {metric: psnr, margin: 0.1\n",
              "mrvet gate: rules.yaml:3:1: YAML syntax error: did not find expected ',' or '}'"),
             ("confidence", "confidence: 1.5\nrules:\n  - {metric: psnr, margin: 0.1}\n",
-             "mrvet gate: rules.yaml:1:13: confidence: expected a number in 0.50000009999999995..0.99990000000000001, found '1.5'"),
+             "mrvet gate: rules.yaml:1:13: confidence: expected a number in 0.5000001..0.9999, found '1.5'"),
             ("unknown_key", "rules:\n  - {metric: psnr, margin: 0.1, colour: red}\n",
              "mrvet gate: rules.yaml:2:33: rules[0]: unknown key 'colour'; expected one of: name, metric, margin, floor, breakdown_threshold, max_breakdown_drop, family, severities, subgroup"),
             ("no_rule_kind", "rules:\n  - {metric: psnr}\n",
