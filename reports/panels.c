@@ -118,13 +118,21 @@ static const char *artifact(const struct mrv_analysis *a, int64_t run, int64_t c
     return NULL;
 }
 
-static void resolve(const struct mrv_analysis *a, const char *p, char *out, size_t size)
+/* An artifact path from the store, resolved against the store's folder.
+ * A store is untrusted input (docs/security.md): absolute paths and paths
+ * climbing out with ".." are refused (false), so a crafted store cannot make
+ * a report read files outside the folder it lives in. */
+static bool resolve(const struct mrv_analysis *a, const char *p, char *out, size_t size)
 {
+    if (p[0] == '/' || strcmp(p, "..") == 0 || strncmp(p, "../", 3) == 0 ||
+        strstr(p, "/../") || (strlen(p) >= 3 && strcmp(p + strlen(p) - 3, "/..") == 0))
+        return false;
     const char *slash = strrchr(a->db_path, '/');
-    if (p[0] == '/' || !slash)
+    if (!slash)
         snprintf(out, size, "%s", p);
     else
         snprintf(out, size, "%.*s/%s", (int)(slash - a->db_path), a->db_path, p);
+    return true;
 }
 
 /* Draw one image tile at (x0, 0) in a t × t box, values mapped by
@@ -232,9 +240,9 @@ enum mrv_status mrv_panels_write(const struct mrv_analysis *a, const char *dir,
         if (!pr || !pi || !po)
             continue;
         char path[3][4200];
-        resolve(a, pr, path[0], sizeof path[0]);
-        resolve(a, pi, path[1], sizeof path[1]);
-        resolve(a, po, path[2], sizeof path[2]);
+        if (!resolve(a, pr, path[0], sizeof path[0]) || !resolve(a, pi, path[1], sizeof path[1]) ||
+            !resolve(a, po, path[2], sizeof path[2]))
+            continue; /* a path leaving the store's folder: no panel */
         struct image im[3];
         bool ok = npy_read(path[0], &im[0]);
         ok = npy_read(path[1], &im[1]) && ok;

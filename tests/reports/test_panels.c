@@ -165,9 +165,54 @@ static void test_panel(void **state)
     rm_rf(dir);
 }
 
+/* A store is untrusted: artifact paths that are absolute or climb out of
+ * the store's folder draw nothing, even when the file exists. */
+static void test_paths_outside_the_store_are_refused(void **state)
+{
+    (void)state;
+    snprintf(dir, sizeof dir, "%s", tu_tmpdir());
+    char db[700], html[700], p[1200], abs_ref[1200];
+    snprintf(db, sizeof db, "%s/s.db", dir);
+    snprintf(html, sizeof html, "%s/rep.html", dir);
+    struct mrv_error err = {0};
+    struct mrv_store *s = NULL;
+    assert_ok(mrv_store_open(db, &s, &err), &err);
+    struct mrv_run_info info = {.study = "t", .model = "m", .seed = 1};
+    int64_t run = 0, c = 0, p0 = 0, p1 = 0;
+    assert_ok(mrv_store_run_begin(s, &info, &run, &err), &err);
+    assert_ok(mrv_store_case(s, "d", "case", NULL, NULL, &c, &err), &err);
+    assert_ok(mrv_store_perturbation(s, c, "none", 0, 0, 1, NULL, &p0, &err), &err);
+    assert_ok(mrv_store_perturbation(s, c, "noise", 1, 0, 2, NULL, &p1, &err), &err);
+    assert_ok(mrv_store_result(s, run, c, p0, "ssim", 0.9, NULL, &err), &err);
+    assert_ok(mrv_store_result(s, run, c, p1, "ssim", 0.5, NULL, &err), &err);
+    snprintf(abs_ref, sizeof abs_ref, "%s/ref.npy", dir);
+    write_npy(abs_ref, 0, 1.0, 2.0);
+    snprintf(p, sizeof p, "%s/in.npy", dir);
+    write_npy(p, 1, 0.0, 0.0);
+    snprintf(p, sizeof p, "%s/out.npy", dir);
+    write_npy(p, 0, 1.5, 2.5);
+    assert_ok(mrv_store_artifact(s, run, c, 0, "reference", abs_ref, NULL, &err), &err);
+    assert_ok(mrv_store_artifact(s, run, c, p1, "input", "in.npy", NULL, &err), &err);
+    assert_ok(mrv_store_artifact(s, run, c, p1, "output", "out.npy", NULL, &err), &err);
+    assert_ok(mrv_report_html(s, html, &err), &err);
+    mrv_store_close(s);
+    char pdir[800];
+    snprintf(pdir, sizeof pdir, "%s/rep_panels", dir);
+    DIR *d = opendir(pdir);
+    int n = 0;
+    for (struct dirent *e; d && (e = readdir(d));)
+        n += e->d_name[0] != '.';
+    if (d)
+        closedir(d);
+    assert_int_equal(n, 0);
+    cairo_debug_reset_static_data();
+    rm_rf(dir);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_paths_outside_the_store_are_refused),
         cmocka_unit_test(test_panel),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
