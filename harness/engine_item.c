@@ -23,6 +23,7 @@
 #include "core/strbuf.h"
 #include "harness/engine_internal.h"
 #include "perturbations/chain.h"
+#include "metrics/calibration.h"
 #include "perturbations/image.h"
 
 const char *mrv_engine_family(const struct engine *e, const struct instance *in)
@@ -372,6 +373,56 @@ static enum mrv_status labels_of(const struct mrv_array *out, const struct mrv_a
     return MRV_OK;
 }
 
+/* The reliability diagram behind ECE (Guo et al. 2017, 15 equal-width
+ * bins (lower, upper], top-label confidence, voxels pooled per case), kept
+ * as results named calib_bin_NN_count / _conf / _acc for the report to pool
+ * over cases; only when the study scores a probability metric and the model
+ * returned probabilities. Empty bins are left out. */
+static void store_calibration_bins(struct engine *e, struct item *it, int m,
+                                   const struct mrv_array *probs, const struct mrv_array *ref)
+{
+    int want = 0;
+    for (int q = 0; q < e->nq; q++)
+        want = want || e->metrics[q]->kind == MRV_METRIC_PROBS;
+    if (!want || probs->dtype != MRV_F32 || probs->ndim != 4)
+        return;
+    size_t nvox = mrv_array_count(ref), ncls = probs->dims[0];
+    double *conf = malloc(nvox * sizeof *conf);
+    uint8_t *ok = malloc(nvox);
+    struct mrv_calibration *cal = malloc(sizeof *cal);
+    const float *p = probs->data;
+    const uint8_t *y = ref->data;
+    if (conf && ok && cal) {
+        for (size_t v = 0; v < nvox; v++) {
+            size_t best = 0;
+            for (size_t k = 1; k < ncls; k++)
+                if (p[k * nvox + v] > p[best * nvox + v])
+                    best = k;
+            double c = p[best * nvox + v];
+            conf[v] = c < 0 ? 0 : c > 1 ? 1 : c;
+            ok[v] = y[v] == best;
+        }
+        struct mrv_error err = {0};
+        if (mrv_calibration_compute(conf, ok, nvox, 15, MRV_BINS_UPPER_CLOSED, cal, &err) ==
+            MRV_OK) {
+            for (int b = 0; b < cal->bins; b++) {
+                if (!cal->bin[b].count)
+                    continue;
+                char name[64];
+                snprintf(name, sizeof name, "calib_bin_%02d_count", b);
+                add_result(it, m, name, (double)cal->bin[b].count, NULL);
+                snprintf(name, sizeof name, "calib_bin_%02d_conf", b);
+                add_result(it, m, name, cal->bin[b].confidence, "empty bin");
+                snprintf(name, sizeof name, "calib_bin_%02d_acc", b);
+                add_result(it, m, name, cal->bin[b].accuracy, "empty bin");
+            }
+        }
+    }
+    free(conf);
+    free(ok);
+    free(cal);
+}
+
 static void score_segmentation(struct engine *e, struct item *it, int m,
                                const struct mrv_array *out)
 {
@@ -414,6 +465,7 @@ static void score_segmentation(struct engine *e, struct item *it, int m,
             add_result(it, m, name, v.value, v.null_reason);
         }
     }
+    store_calibration_bins(e, it, m, out, &c->labels);
     mrv_array_free(&labels);
 }
 

@@ -188,10 +188,26 @@ metrics: [dice, hd95, ece]
         got = con.execute("SELECT metric, count(*), sum(value IS NULL), min(value), max(value)"
                           " FROM results GROUP BY 1 ORDER BY 1").fetchall()
         con.close()
-        self.assertEqual([g[0] for g in got], ["dice:1", "ece", "hd95:1"])
-        for metric, n, nulls, lo, hi in got:
+        scored = [g for g in got if not g[0].startswith("calib_bin_")]
+        self.assertEqual([g[0] for g in scored], ["dice:1", "ece", "hd95:1"])
+        for metric, n, nulls, lo, hi in scored:
             self.assertEqual((n, nulls), (3 * 3, 0), metric)
-        dice = got[0]
+        dice = scored[0]
+        # the stored reliability bins reproduce each item's ECE by Guo's formula
+        con = sqlite3.connect(db)
+        items = {}
+        for pid, metric, value in con.execute(
+                "SELECT perturbation_id, metric, value FROM results"
+                " WHERE metric = 'ece' OR metric LIKE 'calib_bin_%'"):
+            items.setdefault(pid, {})[metric] = value
+        con.close()
+        self.assertEqual(len(items), 9)
+        for bins in items.values():
+            counts = {m[10:12]: v for m, v in bins.items() if m.endswith("_count")}
+            total = sum(counts.values())
+            ece = sum(c / total * abs(bins[f"calib_bin_{b}_acc"] - bins[f"calib_bin_{b}_conf"])
+                      for b, c in counts.items())
+            self.assertAlmostEqual(ece, bins["ece"], places=9)
         self.assertTrue(0 < dice[3] <= dice[4] <= 1)
         self.bad(open(path).read().replace("[dice, hd95, ece]", "[dice, psnr]"),
                  "metric 'psnr' scores images")
