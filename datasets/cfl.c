@@ -198,22 +198,8 @@ static enum mrv_status cfl_open(struct mrv_dataset *ds, struct mrv_error *err)
     static const char *const sfx[] = {".cfl", NULL};
     char **list = NULL;
     size_t n = 0;
-    if (mrv_ds_is_dir(ds->path)) {
-        if ((s = mrv_ds_list_dir(ds->path, sfx, &list, &n, err)) != MRV_OK)
-            return s;
-        if (n == 0)
-            return mrv_error_set(err, MRV_EFORMAT,
-                                 "dataset cfl: folder %s holds no .cfl file, expected BART "
-                                 "cfl/hdr pairs", ds->path);
-    } else {
-        list = malloc(sizeof *list);
-        if (!list || !(list[0] = malloc(strlen(ds->path) + 5))) {
-            free(list);
-            return mrv_error_set(err, MRV_ENOMEM, "cfl: out of memory");
-        }
-        with_ext(ds->path, ".cfl", list[0], strlen(ds->path) + 5);
-        n = 1;
-    }
+    if ((s = mrv_ds_input_files(ds, sfx, "BART cfl/hdr pairs", &list, &n, err)) != MRV_OK)
+        return s;
     struct cfl_state *st = calloc(1, sizeof *st);
     if (!st || !(st->dims = calloc(n, sizeof *st->dims))) {
         free(st);
@@ -225,15 +211,15 @@ static enum mrv_status cfl_open(struct mrv_dataset *ds, struct mrv_error *err)
     for (size_t i = 0; i < n && s == MRV_OK; i++) {
         struct mrv_error e = {0};
         long *dims = st->dims[st->nfiles];
-        enum mrv_status fs = mrv_cfl_read_header(list[i], dims, &e);
-        char cflpath[4096];
+        char cflpath[4096]; /* the set names its files by their .cfl */
         with_ext(list[i], ".cfl", cflpath, sizeof cflpath);
+        enum mrv_status fs = mrv_cfl_read_header(cflpath, dims, &e);
         struct stat sb;
         size_t want = sizeof(float complex);
         for (int d = 0; d < MRV_CFL_DIMS && fs == MRV_OK; d++)
             want *= (size_t)dims[d];
         if (fs == MRV_OK)
-            fs = check_2d(list[i], dims, &e);
+            fs = check_2d(cflpath, dims, &e);
         if (fs == MRV_OK && stat(cflpath, &sb) != 0)
             fs = mrv_error_set(&e, MRV_EIO, "%s: missing (%s); the .hdr needs its .cfl data "
                                "(%zu bytes)", cflpath, strerror(errno), want);

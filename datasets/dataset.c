@@ -439,6 +439,28 @@ void mrv_ds_free_list(char **list, size_t n)
     free(list);
 }
 
+enum mrv_status mrv_ds_input_files(const struct mrv_dataset *ds, const char *const *suffixes,
+                                   const char *what, char ***list, size_t *n,
+                                   struct mrv_error *err)
+{
+    if (mrv_ds_is_dir(ds->path)) {
+        enum mrv_status s = mrv_ds_list_dir(ds->path, suffixes, list, n, err);
+        if (s == MRV_OK && *n == 0)
+            s = mrv_error_set(err, MRV_EFORMAT, "dataset %s: folder %s holds no %s file, "
+                              "expected %s", ds->ops->kind.name, ds->path, suffixes[0], what);
+        return s;
+    }
+    *n = 0;
+    *list = malloc(sizeof **list);
+    if (!*list || !((*list)[0] = strdup(ds->path))) {
+        free(*list);
+        *list = NULL;
+        return mrv_error_set(err, MRV_ENOMEM, "dataset %s: out of memory", ds->ops->kind.name);
+    }
+    *n = 1;
+    return MRV_OK;
+}
+
 enum mrv_status mrv_ds_list_dir(const char *dir, const char *const *suffixes, char ***out,
                                 size_t *n, struct mrv_error *err)
 {

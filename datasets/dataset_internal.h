@@ -63,6 +63,13 @@ enum mrv_status mrv_ds_need_path(const struct mrv_dataset *ds, struct mrv_error 
 enum mrv_status mrv_ds_list_dir(const char *dir, const char *const *suffixes, char ***out,
                                 size_t *n, struct mrv_error *err);
 void mrv_ds_free_list(char **list, size_t n);
+/* The input files of an on-disk set: when ds->path is a folder, its files
+ * with one of `suffixes` (sorted; MRV_EFORMAT naming the folder when there
+ * are none: "holds no <suffixes[0]> file, expected <what>"), else ds->path
+ * itself. `*list` (n entries) is freed with mrv_ds_free_list. */
+enum mrv_status mrv_ds_input_files(const struct mrv_dataset *ds, const char *const *suffixes,
+                                   const char *what, char ***list, size_t *n,
+                                   struct mrv_error *err);
 
 /* True when `path` is a directory. */
 bool mrv_ds_is_dir(const char *path);

@@ -72,21 +72,8 @@ static enum mrv_status fm_open(struct mrv_dataset *ds, struct mrv_error *err)
     static const char *const sfx[] = {".h5", ".hdf5", NULL};
     char **list = NULL;
     size_t n = 0;
-    if (mrv_ds_is_dir(ds->path)) {
-        if ((s = mrv_ds_list_dir(ds->path, sfx, &list, &n, err)) != MRV_OK)
-            return s;
-        if (n == 0)
-            return mrv_error_set(err, MRV_EFORMAT,
-                                 "dataset fastmri: folder %s holds no .h5 file, expected "
-                                 "fastMRI files", ds->path);
-    } else {
-        list = malloc(sizeof *list);
-        if (!list || !(list[0] = strdup(ds->path))) {
-            free(list);
-            return mrv_error_set(err, MRV_ENOMEM, "fastmri: out of memory");
-        }
-        n = 1;
-    }
+    if ((s = mrv_ds_input_files(ds, sfx, "fastMRI files", &list, &n, err)) != MRV_OK)
+        return s;
     struct fm_state *st = calloc(1, sizeof *st);
     if (!st || !(st->files = calloc(n, sizeof *st->files))) {
         free(st);

@@ -342,14 +342,9 @@ static enum mrv_status ism_open(struct mrv_dataset *ds, struct mrv_error *err)
     mrv_h5_unlock();
     static const char *const sfx[] = {".h5", ".hdf5", ".mrd", NULL};
     char **list = NULL;
-    size_t n = 1;
-    if (mrv_ds_is_dir(ds->path)) {
-        if ((s = mrv_ds_list_dir(ds->path, sfx, &list, &n, err)) != MRV_OK)
-            return s;
-        if (n == 0)
-            return mrv_error_set(err, MRV_EFORMAT, "dataset ismrmrd: folder %s holds no .h5 "
-                                 "file, expected ISMRMRD files", ds->path);
-    }
+    size_t n = 0;
+    if ((s = mrv_ds_input_files(ds, sfx, "ISMRMRD files", &list, &n, err)) != MRV_OK)
+        return s;
     struct ism_state *st = calloc(1, sizeof *st);
     if (st)
         st->files = calloc(n, sizeof *st->files);
@@ -360,8 +355,8 @@ static enum mrv_status ism_open(struct mrv_dataset *ds, struct mrv_error *err)
     }
     ds->state = st;
     for (size_t i = 0; i < n && s == MRV_OK; i++)
-        s = add_file(ds, list ? list[i] : ds->path, err);
-    mrv_ds_free_list(list, list ? n : 0);
+        s = add_file(ds, list[i], err);
+    mrv_ds_free_list(list, n);
     ds->count = st->ncases;
     return s;
 }
