@@ -33,6 +33,9 @@
  * is static storage, valid until the next call. */
 const char *tu_tmpdir(void);
 
+/* Remove `dir` and everything below it (symlinks are removed, not followed). */
+void tu_rm_rf(const char *dir);
+
 /* Debian's python3 with numpy/scikit-image, the independent oracle. Returns
  * true when /usr/bin/python3 can import every module listed (comma-separated). */
 int tu_python_has(const char *modules);

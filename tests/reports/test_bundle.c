@@ -19,27 +19,6 @@ struct fx {
     struct mrv_error err;
 };
 
-static void rm_rf(const char *dir)
-{
-    DIR *d = opendir(dir);
-    if (!d)
-        return;
-    struct dirent *e;
-    char p[1200];
-    while ((e = readdir(d))) {
-        if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
-            continue;
-        snprintf(p, sizeof p, "%s/%s", dir, e->d_name);
-        struct stat sb;
-        if (lstat(p, &sb) == 0 && S_ISDIR(sb.st_mode))
-            rm_rf(p);
-        else
-            unlink(p);
-    }
-    closedir(d);
-    rmdir(dir);
-}
-
 static void write_file(const char *path, const char *text)
 {
     FILE *fp = fopen(path, "w");
@@ -82,7 +61,7 @@ static int teardown(void **state)
 {
     struct fx *f = *state;
     mrv_store_close(f->s);
-    rm_rf(f->dir);
+    tu_rm_rf(f->dir);
     free(f);
     return 0;
 }

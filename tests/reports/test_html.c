@@ -23,27 +23,6 @@ struct fx {
     char *page; /* the rendered file */
 };
 
-static void rm_rf(const char *dir)
-{
-    DIR *d = opendir(dir);
-    if (!d)
-        return;
-    struct dirent *e;
-    char p[1200];
-    while ((e = readdir(d))) {
-        if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
-            continue;
-        snprintf(p, sizeof p, "%s/%s", dir, e->d_name);
-        struct stat sb;
-        if (lstat(p, &sb) == 0 && S_ISDIR(sb.st_mode))
-            rm_rf(p);
-        else
-            unlink(p);
-    }
-    closedir(d);
-    rmdir(dir);
-}
-
 /* Two runs; run 1 (model name hostile to HTML) holds:
  *   none/0  psnr 40                    ssim 0.99
  *   noise/1 psnr 30, 31, 32, 33, NaN   ssim 0.9, +inf
@@ -100,7 +79,7 @@ static int teardown(void **state)
     struct fx *f = *state;
     mrv_store_close(f->s);
     free(f->page);
-    rm_rf(f->dir);
+    tu_rm_rf(f->dir);
     free(f);
     return 0;
 }

@@ -21,27 +21,6 @@
 
 static char dir[512];
 
-static void rm_rf(const char *d)
-{
-    DIR *dd = opendir(d);
-    if (!dd)
-        return;
-    struct dirent *e;
-    char p[1200];
-    while ((e = readdir(dd))) {
-        if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
-            continue;
-        snprintf(p, sizeof p, "%s/%s", d, e->d_name);
-        struct stat sb;
-        if (lstat(p, &sb) == 0 && S_ISDIR(sb.st_mode))
-            rm_rf(p);
-        else
-            unlink(p);
-    }
-    closedir(dd);
-    rmdir(d);
-}
-
 /* A version-1 .npy file of an 8×8 array (numpy's format spec). */
 static void write_npy(const char *path, int f64, double base, double corner)
 {
@@ -72,6 +51,33 @@ static void write_npy(const char *path, int f64, double base, double corner)
     fclose(fp);
 }
 
+/* A store in `dir` with one case `key`: SSIM 0.9 clean and 0.5 under
+ * noise/1 (the worst case), and ref.npy (1, corner 2), in.npy (float64 0)
+ * and out.npy (1.5, corner 2.5) beside it. */
+static struct mrv_store *one_worst_case(const char *db, const char *key, int64_t *run,
+                                        int64_t *c, int64_t *p1)
+{
+    struct mrv_error err = {0};
+    struct mrv_store *s = NULL;
+    assert_ok(mrv_store_open(db, &s, &err), &err);
+    struct mrv_run_info info = {.study = "t", .model = "m", .seed = 1};
+    int64_t p0 = 0;
+    assert_ok(mrv_store_run_begin(s, &info, run, &err), &err);
+    assert_ok(mrv_store_case(s, "d", key, NULL, NULL, c, &err), &err);
+    assert_ok(mrv_store_perturbation(s, *c, "none", 0, 0, 1, NULL, &p0, &err), &err);
+    assert_ok(mrv_store_perturbation(s, *c, "noise", 1, 0, 2, NULL, p1, &err), &err);
+    assert_ok(mrv_store_result(s, *run, *c, p0, "ssim", 0.9, NULL, &err), &err);
+    assert_ok(mrv_store_result(s, *run, *c, *p1, "ssim", 0.5, NULL, &err), &err);
+    char p[1200];
+    snprintf(p, sizeof p, "%s/ref.npy", dir);
+    write_npy(p, 0, 1.0, 2.0);
+    snprintf(p, sizeof p, "%s/in.npy", dir);
+    write_npy(p, 1, 0.0, 0.0);
+    snprintf(p, sizeof p, "%s/out.npy", dir);
+    write_npy(p, 0, 1.5, 2.5);
+    return s;
+}
+
 static void pixel(cairo_surface_t *s, int x, int y, int rgb[3])
 {
     unsigned char *d = cairo_image_surface_get_data(s);
@@ -91,23 +97,8 @@ static void test_panel(void **state)
     snprintf(db, sizeof db, "%s/s.db", dir);
     snprintf(html, sizeof html, "%s/rep.html", dir);
     struct mrv_error err = {0};
-    struct mrv_store *s = NULL;
-    assert_ok(mrv_store_open(db, &s, &err), &err);
-    struct mrv_run_info info = {.study = "t", .model = "m", .seed = 1};
-    int64_t run = 0, c = 0, p0 = 0, p1 = 0;
-    assert_ok(mrv_store_run_begin(s, &info, &run, &err), &err);
-    const char *key = "../../escape/<b>";
-    assert_ok(mrv_store_case(s, "d", key, NULL, NULL, &c, &err), &err);
-    assert_ok(mrv_store_perturbation(s, c, "none", 0, 0, 1, NULL, &p0, &err), &err);
-    assert_ok(mrv_store_perturbation(s, c, "noise", 1, 0, 2, NULL, &p1, &err), &err);
-    assert_ok(mrv_store_result(s, run, c, p0, "ssim", 0.9, NULL, &err), &err);
-    assert_ok(mrv_store_result(s, run, c, p1, "ssim", 0.5, NULL, &err), &err);
-    snprintf(p, sizeof p, "%s/ref.npy", dir);
-    write_npy(p, 0, 1.0, 2.0);
-    snprintf(p, sizeof p, "%s/in.npy", dir);
-    write_npy(p, 1, 0.0, 0.0);
-    snprintf(p, sizeof p, "%s/out.npy", dir);
-    write_npy(p, 0, 1.5, 2.5);
+    int64_t run, c, p1;
+    struct mrv_store *s = one_worst_case(db, "../../escape/<b>", &run, &c, &p1);
     /* Relative to the store's folder, as the harness records them. */
     assert_ok(mrv_store_artifact(s, run, c, 0, "reference", "ref.npy", NULL, &err), &err);
     assert_ok(mrv_store_artifact(s, run, c, p1, "input", "in.npy", NULL, &err), &err);
@@ -162,7 +153,7 @@ static void test_panel(void **state)
     assert_int_equal(rgb[2], 255);
     cairo_surface_destroy(img);
     cairo_debug_reset_static_data();
-    rm_rf(dir);
+    tu_rm_rf(dir);
 }
 
 /* A store is untrusted: artifact paths that are absolute or climb out of
@@ -171,26 +162,13 @@ static void test_paths_outside_the_store_are_refused(void **state)
 {
     (void)state;
     snprintf(dir, sizeof dir, "%s", tu_tmpdir());
-    char db[700], html[700], p[1200], abs_ref[1200];
+    char db[700], html[700], abs_ref[1200];
     snprintf(db, sizeof db, "%s/s.db", dir);
     snprintf(html, sizeof html, "%s/rep.html", dir);
     struct mrv_error err = {0};
-    struct mrv_store *s = NULL;
-    assert_ok(mrv_store_open(db, &s, &err), &err);
-    struct mrv_run_info info = {.study = "t", .model = "m", .seed = 1};
-    int64_t run = 0, c = 0, p0 = 0, p1 = 0;
-    assert_ok(mrv_store_run_begin(s, &info, &run, &err), &err);
-    assert_ok(mrv_store_case(s, "d", "case", NULL, NULL, &c, &err), &err);
-    assert_ok(mrv_store_perturbation(s, c, "none", 0, 0, 1, NULL, &p0, &err), &err);
-    assert_ok(mrv_store_perturbation(s, c, "noise", 1, 0, 2, NULL, &p1, &err), &err);
-    assert_ok(mrv_store_result(s, run, c, p0, "ssim", 0.9, NULL, &err), &err);
-    assert_ok(mrv_store_result(s, run, c, p1, "ssim", 0.5, NULL, &err), &err);
+    int64_t run, c, p1;
+    struct mrv_store *s = one_worst_case(db, "case", &run, &c, &p1);
     snprintf(abs_ref, sizeof abs_ref, "%s/ref.npy", dir);
-    write_npy(abs_ref, 0, 1.0, 2.0);
-    snprintf(p, sizeof p, "%s/in.npy", dir);
-    write_npy(p, 1, 0.0, 0.0);
-    snprintf(p, sizeof p, "%s/out.npy", dir);
-    write_npy(p, 0, 1.5, 2.5);
     assert_ok(mrv_store_artifact(s, run, c, 0, "reference", abs_ref, NULL, &err), &err);
     assert_ok(mrv_store_artifact(s, run, c, p1, "input", "in.npy", NULL, &err), &err);
     assert_ok(mrv_store_artifact(s, run, c, p1, "output", "out.npy", NULL, &err), &err);
@@ -206,7 +184,7 @@ static void test_paths_outside_the_store_are_refused(void **state)
         closedir(d);
     assert_int_equal(n, 0);
     cairo_debug_reset_static_data();
-    rm_rf(dir);
+    tu_rm_rf(dir);
 }
 
 int main(void)
