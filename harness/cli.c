@@ -1,6 +1,7 @@
 #include "harness/cli.h"
 
 #include <errno.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -37,6 +38,18 @@ int mrv_cli_parse_u64(const char *cmd, const char *opt, const char *text,
     unsigned long long v = strtoull(text, &end, 10);
     if (errno || end == text || *end || text[0] == '-' || v > max) {
         fprintf(stderr, "mrvet %s: %s '%s': expected an integer 0..%llu\n", cmd, opt, text, max);
+        return 0;
+    }
+    *out = v;
+    return 1;
+}
+
+int mrv_cli_parse_double(const char *cmd, const char *opt, const char *text, double *out)
+{
+    char *end = NULL;
+    double v = strtod(text, &end);
+    if (end == text || *end != '\0' || !isfinite(v)) {
+        fprintf(stderr, "mrvet %s: %s expects a number, got '%s'\n", cmd, opt, text);
         return 0;
     }
     *out = v;

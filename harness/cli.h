@@ -46,4 +46,8 @@ int mrv_cli_fail(const char *cmd, const struct mrv_error *err);
 int mrv_cli_parse_u64(const char *cmd, const char *opt, const char *text,
                       unsigned long long max, unsigned long long *out);
 
+/* Parse a finite number option value; false (with a message on stderr
+ * naming the command and option) when it is not one. */
+int mrv_cli_parse_double(const char *cmd, const char *opt, const char *text, double *out);
+
 #endif

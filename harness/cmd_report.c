@@ -42,18 +42,6 @@ static const char report_help[] =
     "      --worst N         worst cases listed per model and metric (default 10)\n"
     "  -h, --help            this text\n";
 
-static int parse_double(const char *opt, const char *text, double *out)
-{
-    char *end = NULL;
-    double v = strtod(text, &end);
-    if (end == text || *end != '\0' || !isfinite(v)) {
-        fprintf(stderr, "mrvet report: %s expects a number, got '%s'\n", opt, text);
-        return 0;
-    }
-    *out = v;
-    return 1;
-}
-
 int mrv_cmd_report(int argc, char **argv)
 {
     enum { O_ALPHA = 256, O_LEVEL, O_RESAMPLES, O_BCA, O_SEED, O_WORST };
@@ -100,11 +88,11 @@ int mrv_cmd_report(int argc, char **argv)
             o.reference_run = (int64_t)v;
             break;
         case O_ALPHA:
-            if (!parse_double("--alpha", optarg, &o.alpha))
+            if (!mrv_cli_parse_double("report", "--alpha", optarg, &o.alpha))
                 return MRV_EXIT_USAGE;
             break;
         case O_LEVEL:
-            if (!parse_double("--level", optarg, &o.level))
+            if (!mrv_cli_parse_double("report", "--level", optarg, &o.level))
                 return MRV_EXIT_USAGE;
             break;
         case O_RESAMPLES:

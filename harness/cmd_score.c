@@ -513,18 +513,6 @@ static int parse_labels(struct opts *o, const char *list)
     return 1;
 }
 
-static int parse_double(const char *opt, const char *text, double *out)
-{
-    char *end = NULL;
-    double v = strtod(text, &end);
-    if (end == text || *end != '\0' || !isfinite(v)) {
-        fprintf(stderr, "mrvet score: %s expects a number, got '%s'\n", opt, text);
-        return 0;
-    }
-    *out = v;
-    return 1;
-}
-
 /* Default metrics, and every metric of the kind the files need. */
 static int check_metrics(struct opts *o, enum kind k)
 {
@@ -681,7 +669,8 @@ int mrv_cmd_score(int argc, char **argv)
             break;
         case O_ACQ: r.o.acquisition = optarg; break;
         case O_ACC:
-            if (!parse_double("--acceleration", optarg, &r.o.acceleration))
+            if (!mrv_cli_parse_double("score", "--acceleration", optarg,
+                                      &r.o.acceleration))
                 return MRV_EXIT_USAGE;
             break;
         case O_LABELS:
@@ -689,7 +678,7 @@ int mrv_cmd_score(int argc, char **argv)
                 return MRV_EXIT_USAGE;
             break;
         case O_TOL:
-            if (!parse_double("--tolerance", optarg, &r.o.tolerance))
+            if (!mrv_cli_parse_double("score", "--tolerance", optarg, &r.o.tolerance))
                 return MRV_EXIT_USAGE;
             if (r.o.tolerance <= 0) {
                 fprintf(stderr, "mrvet score: --tolerance expects a positive number of mm\n");
