@@ -7,6 +7,7 @@
  * so a store of 10^6 results is grouped in O(N log N) with two passes.
  */
 #include <math.h>
+#include <stddef.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -352,30 +353,35 @@ static int32_t *reorder(char **names, size_t n)
     return inv;
 }
 
-static size_t find_run(const struct mrv_analysis *a, int64_t id)
+/* Index of the element whose int64 id (at byte offset `off`) is `id`, in
+ * n elements of `size` bytes sorted by id; SIZE_MAX when absent. */
+static size_t find_by_id(const void *base, size_t n, size_t size, size_t off, int64_t id)
 {
-    size_t lo = 0, hi = a->nruns;
+    size_t lo = 0, hi = n;
+    const unsigned char *b = base;
+    int64_t v;
     while (lo < hi) {
         size_t mid = (lo + hi) / 2;
-        if (a->runs[mid].id < id)
+        memcpy(&v, b + mid * size + off, sizeof v);
+        if (v < id)
             lo = mid + 1;
         else
             hi = mid;
     }
-    return lo < a->nruns && a->runs[lo].id == id ? lo : SIZE_MAX;
+    if (lo < n)
+        memcpy(&v, b + lo * size + off, sizeof v);
+    return lo < n && v == id ? lo : SIZE_MAX;
+}
+
+static size_t find_run(const struct mrv_analysis *a, int64_t id)
+{
+    return find_by_id(a->runs, a->nruns, sizeof *a->runs, offsetof(struct mrv_run_row, id), id);
 }
 
 static size_t find_case(const struct mrv_analysis *a, int64_t id)
 {
-    size_t lo = 0, hi = a->ncases;
-    while (lo < hi) {
-        size_t mid = (lo + hi) / 2;
-        if (a->cases[mid].id < id)
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
-    return lo < a->ncases && a->cases[lo].id == id ? lo : SIZE_MAX;
+    return find_by_id(a->cases, a->ncases, sizeof *a->cases,
+                      offsetof(struct mrv_read_case, id), id);
 }
 
 static size_t find_sev(const struct mrv_analysis *a, int sev)
