@@ -129,20 +129,13 @@ enum mrv_status mrv_ad_center_crop(struct mrv_array *img, size_t ny, size_t nx,
 {
     if (img->ndim != 3 || img->dtype != MRV_F32)
         return MRV_OK;
-    size_t ns = img->dims[0], iy = img->dims[1], ix = img->dims[2];
+    size_t iy = img->dims[1], ix = img->dims[2];
     if ((iy == ny && ix == nx) || ny > iy || nx > ix || !ny || !nx)
         return MRV_OK;
     struct mrv_array o;
-    enum mrv_status s = mrv_array_alloc(&o, MRV_F32, 3, (size_t[]){ns, ny, nx}, err);
+    enum mrv_status s = mrv_array_center_crop(img, ny, nx, &o, err);
     if (s != MRV_OK)
         return s;
-    /* fastMRI's center_crop: offset (in - out) / 2, rounded down. */
-    size_t oy = (iy - ny) / 2, ox = (ix - nx) / 2;
-    const float *a = img->data;
-    float *b = o.data;
-    for (size_t sl = 0; sl < ns; sl++)
-        for (size_t y = 0; y < ny; y++)
-            memcpy(b + (sl * ny + y) * nx, a + (sl * iy + y + oy) * ix + ox, nx * sizeof *b);
     mrv_array_free(img);
     *img = o;
     return MRV_OK;

@@ -124,6 +124,27 @@ bool mrv_array_same_shape(const struct mrv_array *a, const struct mrv_array *b)
     return true;
 }
 
+enum mrv_status mrv_array_center_crop(const struct mrv_array *in, size_t ny, size_t nx,
+                                      struct mrv_array *out, struct mrv_error *err)
+{
+    if (in->dtype != MRV_F32 || in->ndim != 3 || !ny || !nx || ny > in->dims[1] ||
+        nx > in->dims[2])
+        return mrv_error_set(err, MRV_EINVAL,
+                             "centre crop: cannot take (%zu, %zu) from a rank %d %s image", ny,
+                             nx, in->ndim, mrv_dtype_name(in->dtype));
+    size_t ns = in->dims[0], iy = in->dims[1], ix = in->dims[2];
+    enum mrv_status s = mrv_array_alloc(out, MRV_F32, 3, (size_t[]){ns, ny, nx}, err);
+    if (s != MRV_OK)
+        return s;
+    size_t oy = (iy - ny) / 2, ox = (ix - nx) / 2; /* rounded down, as fastMRI */
+    const float *a = in->data;
+    float *b = out->data;
+    for (size_t sl = 0; sl < ns; sl++)
+        for (size_t y = 0; y < ny; y++)
+            memcpy(b + (sl * ny + y) * nx, a + (sl * iy + y + oy) * ix + ox, nx * sizeof *b);
+    return MRV_OK;
+}
+
 void mrv_array_describe(const struct mrv_array *a, char *buf, size_t size)
 {
     size_t used = 0;

@@ -77,6 +77,13 @@ size_t mrv_array_nbytes(const struct mrv_array *a);
 /* True when the two arrays have the same dtype, rank and dims. */
 bool mrv_array_same_shape(const struct mrv_array *a, const struct mrv_array *b);
 
+/* fastMRI's center_crop on images: a new owned (slices, ny, nx) f32 array
+ * holding rows (y - ny) / 2 .. and columns (x - nx) / 2 .. of `in`
+ * ((slices, y, x) f32). MRV_EINVAL when `in` is not such an image or is
+ * smaller than (ny, nx); MRV_ENOMEM. */
+enum mrv_status mrv_array_center_crop(const struct mrv_array *in, size_t ny, size_t nx,
+                                      struct mrv_array *out, struct mrv_error *err);
+
 /* Writes "(1, 8, 320, 320) c64" into buf (always NUL-terminated). */
 void mrv_array_describe(const struct mrv_array *a, char *buf, size_t size);
 

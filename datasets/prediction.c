@@ -147,17 +147,7 @@ static enum mrv_status crop(const char *path, const char *what, const struct mrv
                              "%s: %s is (%zu, %zu, %zu), too small for the centre crop to "
                              "(%zu, %zu) (fastMRI evaluate.py crops to the target's width)",
                              path, what, s, h, x, w, w);
-    size_t dims[3] = {s, w, w};
-    enum mrv_status st = mrv_array_alloc(out, MRV_F32, 3, dims, err);
-    if (st != MRV_OK)
-        return st;
-    size_t r0 = (h - w) / 2, c0 = (x - w) / 2;
-    const float *src = in->data;
-    float *dst = out->data;
-    for (size_t k = 0; k < s; k++)
-        for (size_t i = 0; i < w; i++)
-            memcpy(dst + (k * w + i) * w, src + (k * h + r0 + i) * x + c0, w * sizeof *dst);
-    return MRV_OK;
+    return mrv_array_center_crop(in, w, w, out, err);
 }
 
 /* The target volume: through the fastMRI reader when the file has k-space

@@ -47,6 +47,25 @@ static void test_alloc_rejects_bad_shapes(void **state)
     assert_null(a.data);
 }
 
+/* fastMRI's center_crop: start (n - m) // 2, by hand on a 1 x 5 x 6 ramp. */
+static void test_center_crop(void **state)
+{
+    (void)state;
+    struct mrv_error err = {0};
+    struct mrv_array a, c;
+    assert_ok(mrv_array_alloc(&a, MRV_F32, 3, (size_t[]){1, 5, 6}, &err), &err);
+    float *v = a.data;
+    for (int i = 0; i < 30; i++)
+        v[i] = (float)i; /* v[y][x] = 6 y + x */
+    assert_ok(mrv_array_center_crop(&a, 2, 3, &c, &err), &err);
+    /* rows from (5 - 2) / 2 = 1, columns from (6 - 3) / 2 = 1 */
+    const float want[6] = {7, 8, 9, 13, 14, 15};
+    assert_memory_equal(c.data, want, sizeof want);
+    mrv_array_free(&c);
+    assert_int_equal(mrv_array_center_crop(&a, 6, 3, &c, &err), MRV_EINVAL);
+    mrv_array_free(&a);
+}
+
 static void test_case_metadata(void **state)
 {
     (void)state;
@@ -102,6 +121,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_alloc_copy_free),
         cmocka_unit_test(test_alloc_rejects_bad_shapes),
+        cmocka_unit_test(test_center_crop),
         cmocka_unit_test(test_case_metadata),
         cmocka_unit_test(test_json_text),
         cmocka_unit_test(test_status_strings),
