@@ -99,6 +99,16 @@ static void done_free(struct done_set *d)
     free(d->slots);
 }
 
+/* The models that still lack item (case, instance) in the store. */
+static uint32_t models_to_run(struct engine *e, const char *case_id, const struct instance *in)
+{
+    char key[512];
+    item_key(key, sizeof key, e->st->dataset, case_id, mrv_engine_family(e, in), in->severity,
+             in->repeat);
+    struct done_entry *d = done_find(&e->done, key, 0);
+    return e->all_models & ~(d ? d->models : 0u);
+}
+
 static volatile sig_atomic_t interrupted;
 
 static void on_signal(int sig)
@@ -166,11 +176,7 @@ static struct item *claim(struct engine *e)
         size_t index = e->cases[e->cur_case];
         const struct instance *in = &e->inst[e->cur_inst];
         const char *case_id = mrv_dataset_case_id(e->ds, index);
-        char key[512];
-        item_key(key, sizeof key, e->st->dataset, case_id, mrv_engine_family(e, in), in->severity,
-                 in->repeat);
-        struct done_entry *d = done_find(&e->done, key, 0);
-        uint32_t todo = e->all_models & ~(d ? d->models : 0u);
+        uint32_t todo = models_to_run(e, case_id, in);
         if (!todo) {
             e->skipped++;
             advance(e);
@@ -498,13 +504,8 @@ static size_t count_todo(struct engine *e)
     size_t todo = 0;
     for (size_t c = 0; c < e->ncases; c++) {
         const char *id = mrv_dataset_case_id(e->ds, e->cases[c]);
-        for (size_t i = 0; i < e->ninst; i++) {
-            char key[512];
-            item_key(key, sizeof key, e->st->dataset, id, mrv_engine_family(e, &e->inst[i]),
-                     e->inst[i].severity, e->inst[i].repeat);
-            struct done_entry *d = done_find(&e->done, key, 0);
-            todo += (e->all_models & ~(d ? d->models : 0u)) != 0;
-        }
+        for (size_t i = 0; i < e->ninst; i++)
+            todo += models_to_run(e, id, &e->inst[i]) != 0;
     }
     return todo;
 }
