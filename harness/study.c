@@ -76,6 +76,26 @@ static enum mrv_status opaque_section(struct mrv_yaml *c, const yaml_node_t *roo
     return MRV_OK;
 }
 
+static bool dataset_kind_known(const char *name)
+{
+    int nk;
+    const struct mrv_dataset_kind *const *kinds = mrv_dataset_kinds(&nk);
+    for (int i = 0; i < nk; i++)
+        if (strcmp(kinds[i]->name, name) == 0)
+            return true;
+    return false;
+}
+
+static const struct mrv_builtin_model *builtin_find(const char *name)
+{
+    int nb;
+    const struct mrv_builtin_model *b = mrv_builtin_models(&nb);
+    for (int k = 0; k < nb; k++)
+        if (strcmp(b[k].name, name) == 0)
+            return &b[k];
+    return NULL;
+}
+
 /* ---- sections ----------------------------------------------------------- */
 
 static enum mrv_status parse_dataset(struct mrv_yaml *c, const yaml_node_t *root,
@@ -90,15 +110,9 @@ static enum mrv_status parse_dataset(struct mrv_yaml *c, const yaml_node_t *root
     double v;
     if (s == MRV_OK)
         s = mrv_yaml_string(c, n, "kind", "dataset", NULL, &st->dataset);
-    if (s == MRV_OK) {
-        int nk, found = 0;
-        const struct mrv_dataset_kind *const *kinds = mrv_dataset_kinds(&nk);
-        for (int i = 0; i < nk; i++)
-            found = found || strcmp(kinds[i]->name, st->dataset) == 0;
-        if (!found)
-            s = mrv_yaml_fail(c, mrv_yaml_get(c, n, "kind"), MRV_ENOTFOUND, "dataset.kind",
-                        "unknown dataset '%s' (see `mrvet list datasets`)", st->dataset);
-    }
+    if (s == MRV_OK && !dataset_kind_known(st->dataset))
+        s = mrv_yaml_fail(c, mrv_yaml_get(c, n, "kind"), MRV_ENOTFOUND, "dataset.kind",
+                          "unknown dataset '%s' (see `mrvet list datasets`)", st->dataset);
     if (s == MRV_OK)
         s = mrv_yaml_string(c, n, "path", "dataset", "", &st->dataset_path);
     if (s == MRV_OK && (s = mrv_yaml_number(c, n, "matrix", "dataset", 320, 16, 4096, 1, &v)) == MRV_OK)
@@ -219,28 +233,18 @@ static enum mrv_status parse_models(struct mrv_yaml *c, const yaml_node_t *root,
             s = mrv_yaml_string(c, m, "version", path, "", &ms->version);
         if (s != MRV_OK)
             return s;
-        int nk, found = 0;
-        const struct mrv_adapter_kind *const *kinds = mrv_adapter_kinds(&nk);
-        for (int k = 0; k < nk; k++)
-            found = found || strcmp(kinds[k]->name, ms->adapter) == 0;
-        if (!found)
+        if (!mrv_adapter_kind_find(ms->adapter))
             return mrv_yaml_fail(c, mrv_yaml_get(c, m, "adapter"), MRV_ENOTFOUND, path,
                            "unknown adapter '%s' (see `mrvet list adapters`)", ms->adapter);
         if (strcmp(ms->adapter, "builtin") == 0) {
-            int nb;
-            const struct mrv_builtin_model *b = mrv_builtin_models(&nb);
-            found = 0;
-            for (int k = 0; k < nb; k++)
-                found = found || strcmp(b[k].name, ms->model) == 0;
-            if (!found)
+            const struct mrv_builtin_model *b = builtin_find(ms->model);
+            if (!b)
                 return mrv_yaml_fail(c, mrv_yaml_get(c, m, "model"), MRV_ENOTFOUND, path,
                                "no builtin model '%s' (see `mrvet list adapters`)", ms->model);
-            for (int k = 0; k < nb; k++)
-                if (strcmp(b[k].name, ms->model) == 0 && b[k].task != st->task)
-                    return mrv_yaml_fail(c, mrv_yaml_get(c, m, "model"), MRV_EINVAL, path,
-                                         "builtin '%s' is a %s model; this is a %s study",
-                                         ms->model, mrv_task_name(b[k].task),
-                                         mrv_task_name(st->task));
+            if (b->task != st->task)
+                return mrv_yaml_fail(c, mrv_yaml_get(c, m, "model"), MRV_EINVAL, path,
+                                     "builtin '%s' is a %s model; this is a %s study",
+                                     ms->model, mrv_task_name(b->task), mrv_task_name(st->task));
         }
         if ((s = parse_settings(c, m, path, ms)) != MRV_OK)
             return s;
@@ -674,11 +678,7 @@ void mrv_study_free(struct mrv_study *st)
 enum mrv_status mrv_study_set_dataset(struct mrv_study *st, const char *kind,
                                       struct mrv_error *err)
 {
-    int nk, found = 0;
-    const struct mrv_dataset_kind *const *kinds = mrv_dataset_kinds(&nk);
-    for (int i = 0; i < nk; i++)
-        found = found || strcmp(kinds[i]->name, kind) == 0;
-    if (!found)
+    if (!dataset_kind_known(kind))
         return mrv_error_set(err, MRV_ENOTFOUND,
                              "dataset '%s' is unknown (see `mrvet list datasets`)", kind);
     char *k = strdup(kind), *p = strdup("");
