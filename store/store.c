@@ -76,6 +76,13 @@ enum mrv_status mrv_store__fail(struct mrv_store *s, int rc, const char *what,
     }
     if ((rc & 0xff) == SQLITE_NOTADB)
         return mrv_error_set(err, code, "%s: not an SQLite database (%s)", s->path, msg);
+    /* SQLite rolls the failed transaction back; every earlier commit stays,
+     * so the user only has to make room and resume */
+    if ((rc & 0xff) == SQLITE_FULL)
+        return mrv_error_set(err, code,
+                             "%s: %s: %s (every result committed before is kept: free space "
+                             "and run the same command again to resume)",
+                             s->path, what, msg);
     return mrv_error_set(err, code, "%s: %s: %s", s->path, what, msg);
 }
 
