@@ -161,12 +161,12 @@ enum mrv_status mrv_fieldmap_read(const char *spec, struct mrv_array *out,
     size_t n = s == MRV_OK ? mrv_array_count(out) : 0;
     for (size_t i = 0; i < n; i++)
         if (!isfinite(v[i])) {
+            size_t ny = out->dims[1], nx = out->dims[2];
+            double bad = (double)v[i];
             mrv_array_free(out);
             return mrv_error_set(err, MRV_EFORMAT, "%s: field map value %zu (slice %zu, y "
                                  "%zu, x %zu) is %g, expected a finite frequency in Hz", path,
-                                 i, i / (out->dims[1] * out->dims[2]),
-                                 i / out->dims[2] % out->dims[1], i % out->dims[2],
-                                 (double)v[i]);
+                                 i, i / (ny * nx), i / nx % ny, i % nx, bad);
         }
     if (s == MRV_OK && (s = mrv_sha256_file(path, sha256, err)) != MRV_OK)
         mrv_array_free(out);
