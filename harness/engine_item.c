@@ -521,8 +521,8 @@ char *mrv_engine_params_json(const struct engine *e, const struct item *it)
         mrv_strbuf_json_number(&b, it->drawn.values[i]);
         mrv_strbuf_append(&b, ",");
     }
-    const struct mrv_pert_spec *ps = it->inst->pert >= 0 ? &e->st->perts[it->inst->pert] : NULL;
-    if (ps && ps->field_map) { /* the map file the numbers came from */
+    const struct mrv_pert_spec *ps = e->st->perts + (it->inst->pert >= 0 ? it->inst->pert : 0);
+    if (it->inst->pert >= 0 && ps->field_map) { /* the map file the numbers came from */
         mrv_strbuf_append(&b, "\"field_map\":");
         mrv_strbuf_json_string(&b, ps->field_map);
         mrv_strbuf_printf(&b, ",\"field_map_sha256\":\"%s\",", ps->field_map_sha256);

@@ -143,7 +143,7 @@ static void test_file_equals_drawn(void **state)
     struct mrv_error err = {0};
     for (int epi = 0; epi <= 1; epi++) {
         double p[] = {150, MRV_B0_SMOOTH, 200, 10, epi, 0.5, 0, 1e-3, 1};
-        struct mrv_array drawn_k, file_k;
+        struct mrv_array drawn_k = {0}, file_k = {0};
         struct mrv_drawn d1, d2;
         pf_run(&mrv_pert_b0, p, 1, &c, &drawn_k, &d1);
         void *plan;
