@@ -10,6 +10,7 @@
 #include "datasets/fastmri.h"
 #include "datasets/fieldmap.h"
 #include "harness/cli.h"
+#include "harness/perturb3d.h"
 #include "perturbations/b0.h"
 #include "perturbations/chain.h"
 #include "perturbations/perturb.h"
@@ -27,6 +28,10 @@ static const char perturb_help[] =
     "Case i gets the seed a study with seed N gives it (SHA-256 of N, the case id,\n"
     "the family, S, repeat 0; core/rng.h), so this writes exactly what `mrvet run`\n"
     "with `seed: N` hands the model before undersampling.\n"
+    "\n"
+    "A BART .cfl holding 3D Cartesian k-space (PHS2 > 1) is perturbed as one case\n"
+    "(1, coils, kz, ky, kx) by a 3D k-space family (motion3dk) and written as\n"
+    "-o OUTPUT.cfl in BART's order, with OUTPUT.json beside it.\n"
     "\n"
     "options:\n"
     "  -p, --perturbation NAME  a family (`mrvet list perturbations`) or a chain\n"
@@ -133,6 +138,8 @@ int mrv_cmd_perturb(int argc, char **argv)
         default: fputs(perturb_help, stderr); return MRV_EXIT_USAGE;
         }
     }
+    if (optind + 1 == argc && family && sev && !field_map && mrv_perturb3d_applies(argv[optind]))
+        return mrv_perturb3d_run(argv[optind], family, (int)sev, seed, out);
     size_t olen = out ? strlen(out) : 0;
     if (optind + 1 != argc || !family || !sev || olen < 4 || strcmp(out + olen - 3, ".h5")) {
         fprintf(stderr, "mrvet perturb: expected INPUT, --perturbation, --severity and "

@@ -313,6 +313,11 @@ static enum mrv_status check_family(struct mrv_yaml *c, const yaml_node_t *at, c
     if (!p)
         return mrv_yaml_fail(c, at, MRV_ENOTFOUND, path,
                              "unknown perturbation '%s' (see `mrvet list perturbations`)", name);
+    if (p->layouts == MRV_LAYOUT_KSPACE3D)
+        return mrv_yaml_fail(c, at, MRV_EINVAL, path,
+                             "'%s' needs 3D Cartesian k-space cases, which no data set kind "
+                             "yields yet; run `mrvet perturb FILE.cfl -p %s` on a 3D BART file",
+                             name, name);
     if (p->domain != MRV_DOMAIN_KSPACE && c->task != MRV_TASK_SEGMENTATION)
         return mrv_yaml_fail(c, at, MRV_EINVAL, path,
                              "'%s' acts on images; a reconstruction study perturbs k-space",

@@ -408,4 +408,5 @@ const struct mrv_perturbation mrv_pert_motion3dk = {
     .plan = m3k_plan_create,
     .execute = m3k_execute,
     .destroy = m3k_destroy,
+    .layouts = MRV_LAYOUT_KSPACE3D,
 };
