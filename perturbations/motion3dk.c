@@ -187,8 +187,9 @@ static void shear(const struct m3k_plan *mp, float complex *vol, float complex *
     const size_t *n = mp->n;
     size_t st[3] = {n[1] * n[2], n[2], 1};
     int o = 3 - i - j; /* the third axis */
+    size_t half = n[j] / 2; /* the centre index */
     for (size_t a = 0; a < n[j]; a++) {
-        double s = slope * ((double)a - (double)(n[j] / 2)) * sp[j] / sp[i];
+        double s = slope * ((double)a - (double)half) * sp[j] / sp[i];
         if (s == 0.0)
             continue;
         double complex w = cexp(-2.0 * M_PI * I * s / (double)n[i]);
