@@ -181,6 +181,34 @@ static void test_identities_and_timing(void **state)
             fail_msg("sample %zu (x %zu) changed; only x = %d was acquired after the jump", i,
                      i % NX, NX - 1);
     mrv_array_free(&k);
+    /* elliptical centric, jump at mid-scan: exactly the outer half of the
+     * lines (t = (rank + 0.5)/nl >= 0.5: 275 of 550) changed, none inside */
+    double p4[] = {5, 8, MRV_MOTION_SUDDEN, 2, 3, 0.5};
+    pf_run(&mrv_pert_motion3dk, p4, 3, &c, &k, &d);
+    b = k.data;
+    double r_still = 0, r_moved = 1e9;
+    int moved = 0;
+    for (size_t z = 0; z < NZ; z++)
+        for (size_t x = 0; x < NX; x++) {
+            int changed = 0;
+            for (size_t ci = 0; ci < 2; ci++)
+                for (size_t y = 0; y < NY; y++) {
+                    size_t i = ci * NV + (z * NY + y) * NX + x;
+                    changed |= b[i] != a[i];
+                }
+            size_t hz = NZ / 2, hx = NX / 2;
+            double fz = ((double)z - (double)hz) / NZ, fx = ((double)x - (double)hx) / NX;
+            double r = fz * fz + fx * fx;
+            if (changed) {
+                moved++;
+                r_moved = fmin(r_moved, r);
+            } else {
+                r_still = fmax(r_still, r);
+            }
+        }
+    assert_int_equal(moved, 275);
+    assert_true(r_still <= r_moved);
+    mrv_array_free(&k);
     mrv_case_free(&c);
 }
 
