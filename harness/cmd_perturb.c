@@ -8,7 +8,10 @@
 #include "core/strbuf.h"
 #include "datasets/dataset.h"
 #include "datasets/fastmri.h"
+#include "datasets/fieldmap.h"
 #include "harness/cli.h"
+#include "harness/perturb3d.h"
+#include "perturbations/b0.h"
 #include "perturbations/chain.h"
 #include "perturbations/perturb.h"
 
@@ -26,11 +29,20 @@ static const char perturb_help[] =
     "the family, S, repeat 0; core/rng.h), so this writes exactly what `mrvet run`\n"
     "with `seed: N` hands the model before undersampling.\n"
     "\n"
+    "A BART .cfl holding 3D Cartesian k-space (PHS2 > 1) is perturbed as one case\n"
+    "(1, coils, kz, ky, kx) by a 3D k-space family (motion3dk) and written as\n"
+    "-o OUTPUT.cfl in BART's order, with OUTPUT.json beside it.\n"
+    "\n"
     "options:\n"
     "  -p, --perturbation NAME  a family (`mrvet list perturbations`) or a chain\n"
     "                           written a+b (e.g. motion+noise)\n"
     "  -s, --severity S         1..5 (the family's severity table)\n"
     "      --seed N             the study seed (default 0)\n"
+    "      --field-map FILE     b0 only: a field map in Hz (.nii, .nii.gz, or\n"
+    "                           .h5[:/DATASET], default dataset /field_map) used\n"
+    "                           instead of a drawn one, x 0.25..4 by severity\n"
+    "                           (docs/perturbations/b0.md); its SHA-256 goes into\n"
+    "                           OUTPUT.json\n"
     "  -o, --output FILE.h5     where to write\n"
     "  -h, --help               this text\n";
 
@@ -42,6 +54,9 @@ struct job {
     int severity;
     void *plan;
     struct mrv_array shape;   /* the planned shape (dims only) */
+    const char *field_map;    /* --field-map, or NULL */
+    struct mrv_array map_hz;  /* read once, before the first plan */
+    char map_sha256[MRV_SHA256_HEX];
 };
 
 static enum mrv_status plan(struct job *j, const struct mrv_array *k, struct mrv_error *err)
@@ -52,6 +67,10 @@ static enum mrv_status plan(struct job *j, const struct mrv_array *k, struct mrv
         j->pert->destroy(j->plan);
     j->plan = NULL;
     mrv_array_borrow(&j->shape, k->dtype, k->ndim, k->dims, NULL);
+    if (j->field_map)
+        return mrv_b0_plan_given(k, j->pert->severity[j->severity - 1],
+                                 &(struct mrv_b0_given){&j->map_hz, j->field_map}, &j->plan,
+                                 err);
     return j->nlinks ? mrv_chain_plan_severity((const char *const *)j->links, j->nlinks,
                                                j->severity, k, &j->plan, err)
                      : j->pert->plan(k, j->pert->severity[j->severity - 1], &j->plan, err);
@@ -92,11 +111,12 @@ int mrv_cmd_perturb(int argc, char **argv)
         {"severity", required_argument, NULL, 's'},
         {"seed", required_argument, NULL, 'S'},
         {"output", required_argument, NULL, 'o'},
+        {"field-map", required_argument, NULL, 'F'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
     char *family = NULL;
-    const char *out = NULL;
+    const char *out = NULL, *field_map = NULL;
     unsigned long long sev = 0, seed = 0;
     int c;
     while ((c = getopt_long(argc, argv, "p:s:o:h", opts, NULL)) != -1) {
@@ -113,10 +133,13 @@ int mrv_cmd_perturb(int argc, char **argv)
                 return MRV_EXIT_USAGE;
             break;
         case 'o': out = optarg; break;
+        case 'F': field_map = optarg; break;
         case 'h': fputs(perturb_help, stdout); return MRV_EXIT_OK;
         default: fputs(perturb_help, stderr); return MRV_EXIT_USAGE;
         }
     }
+    if (optind + 1 == argc && family && sev && !field_map && mrv_perturb3d_applies(argv[optind]))
+        return mrv_perturb3d_run(argv[optind], family, (int)sev, seed, out);
     size_t olen = out ? strlen(out) : 0;
     if (optind + 1 != argc || !family || !sev || olen < 4 || strcmp(out + olen - 3, ".h5")) {
         fprintf(stderr, "mrvet perturb: expected INPUT, --perturbation, --severity and "
@@ -125,12 +148,17 @@ int mrv_cmd_perturb(int argc, char **argv)
     }
     const char *input = argv[optind];
     struct mrv_error err = {0};
-    struct job j = {.severity = (int)sev};
+    struct job j = {.severity = (int)sev, .field_map = field_map};
     struct mrv_dataset *ds = NULL;
     struct mrv_array k = {0}, rss = {0};
     struct mrv_strbuf side;
     mrv_strbuf_init(&side);
     enum mrv_status s = parse_family(&j, family, &err);
+    if (s == MRV_OK && field_map && strcmp(family, "b0") != 0)
+        s = mrv_error_set(&err, MRV_EINVAL, "--field-map %s: a field map is for "
+                          "--perturbation b0, not %s", field_map, family);
+    else if (s == MRV_OK && field_map)
+        s = mrv_fieldmap_read(field_map, &j.map_hz, j.map_sha256, &err);
     if (s == MRV_OK) {
         struct mrv_dataset_opts o;
         mrv_dataset_opts_default(&o);
@@ -148,6 +176,11 @@ int mrv_cmd_perturb(int argc, char **argv)
     mrv_strbuf_json_string(&side, input);
     mrv_strbuf_append(&side, ",\"perturbation\":");
     mrv_strbuf_json_string(&side, family);
+    if (field_map) {
+        mrv_strbuf_append(&side, ",\"field_map\":");
+        mrv_strbuf_json_string(&side, field_map);
+        mrv_strbuf_printf(&side, ",\"field_map_sha256\":\"%s\"", j.map_sha256);
+    }
     mrv_strbuf_printf(&side, ",\"severity\":%llu,\"study_seed\":%llu,\"cases\":[", sev, seed);
     for (size_t i = 0; s == MRV_OK && i < n; i++) {
         struct mrv_case cs;
@@ -211,6 +244,7 @@ int mrv_cmd_perturb(int argc, char **argv)
         j.pert->destroy(j.plan);
     for (int i = 0; i < j.nlinks; i++)
         free(j.links[i]);
+    mrv_array_free(&j.map_hz);
     mrv_array_free(&k);
     mrv_array_free(&rss);
     mrv_strbuf_free(&side);

@@ -22,6 +22,7 @@
 #include "core/rng.h"
 #include "core/strbuf.h"
 #include "harness/engine_internal.h"
+#include "perturbations/b0.h"
 #include "perturbations/chain.h"
 #include "metrics/calibration.h"
 #include "perturbations/image.h"
@@ -173,6 +174,10 @@ static struct plan_entry *plan_for(struct engine *e, int pi, int sev,
         if (ps->nlinks)
             s = mrv_chain_plan_severity((const char *const *)ps->links, ps->nlinks, sev, data,
                                         &p->plan, err);
+        else if (ps->field_map)
+            s = mrv_b0_plan_given(data, params,
+                                  &(struct mrv_b0_given){&ps->field_map_hz, ps->field_map},
+                                  &p->plan, err);
         else if (p->image)
             s = mrv_image_plan_create(pert, data, params, (struct mrv_image_plan **)&p->plan,
                                       err);
@@ -515,6 +520,12 @@ char *mrv_engine_params_json(const struct engine *e, const struct item *it)
         mrv_strbuf_append(&b, ":");
         mrv_strbuf_json_number(&b, it->drawn.values[i]);
         mrv_strbuf_append(&b, ",");
+    }
+    const struct mrv_pert_spec *ps = e->st->perts + (it->inst->pert >= 0 ? it->inst->pert : 0);
+    if (it->inst->pert >= 0 && ps->field_map) { /* the map file the numbers came from */
+        mrv_strbuf_append(&b, "\"field_map\":");
+        mrv_strbuf_json_string(&b, ps->field_map);
+        mrv_strbuf_printf(&b, ",\"field_map_sha256\":\"%s\",", ps->field_map_sha256);
     }
     if (s->state != 2) {
         mrv_strbuf_append(&b, "\"case_failed\":true}");

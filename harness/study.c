@@ -15,6 +15,7 @@
 #include "adapters/adapter.h"
 #include "core/strbuf.h"
 #include "datasets/dataset.h"
+#include "datasets/fieldmap.h"
 #include "metrics/metric.h"
 
 /* A node as JSON, for the opaque `report:` and `gate:` sections. Scalars
@@ -312,6 +313,11 @@ static enum mrv_status check_family(struct mrv_yaml *c, const yaml_node_t *at, c
     if (!p)
         return mrv_yaml_fail(c, at, MRV_ENOTFOUND, path,
                              "unknown perturbation '%s' (see `mrvet list perturbations`)", name);
+    if (p->layouts == MRV_LAYOUT_KSPACE3D)
+        return mrv_yaml_fail(c, at, MRV_EINVAL, path,
+                             "'%s' needs 3D Cartesian k-space cases, which no data set kind "
+                             "yields yet; run `mrvet perturb FILE.cfl -p %s` on a 3D BART file",
+                             name, name);
     if (p->domain != MRV_DOMAIN_KSPACE && c->task != MRV_TASK_SEGMENTATION)
         return mrv_yaml_fail(c, at, MRV_EINVAL, path,
                              "'%s' acts on images; a reconstruction study perturbs k-space",
@@ -367,10 +373,34 @@ static enum mrv_status parse_family_or_chain(struct mrv_yaml *c, const yaml_node
     return MRV_OK;
 }
 
+/* `field_map: FILE` of a b0 entry: the map is read (and fingerprinted)
+ * here, once, so a bad file fails the study at load. */
+static enum mrv_status parse_field_map(struct mrv_yaml *c, const yaml_node_t *m,
+                                       const char *path, struct mrv_pert_spec *ps)
+{
+    const yaml_node_t *n = mrv_yaml_get(c, m, "field_map");
+    if (!n)
+        return MRV_OK;
+    char full[96];
+    snprintf(full, sizeof full, "%s.field_map", path);
+    if (ps->nlinks || strcmp(ps->family, "b0") != 0 || c->task != MRV_TASK_RECONSTRUCTION)
+        return mrv_yaml_fail(c, n, MRV_EINVAL, full,
+                             "a field map file is given to `family: b0` in a reconstruction "
+                             "study only");
+    enum mrv_status s = mrv_yaml_string(c, m, "field_map", path, NULL, &ps->field_map);
+    if (s != MRV_OK)
+        return s;
+    struct mrv_error e = {0};
+    if (mrv_fieldmap_read(ps->field_map, &ps->field_map_hz, ps->field_map_sha256, &e) != MRV_OK)
+        return mrv_yaml_fail(c, n, e.code, full, "%s", e.msg);
+    return MRV_OK;
+}
+
 static enum mrv_status parse_perturbations(struct mrv_yaml *c, const yaml_node_t *root,
                                            struct mrv_study *st)
 {
-    static const char *const keys[] = {"family", "chain", "severities", "repeats", NULL};
+    static const char *const keys[] = {"family", "chain", "severities", "repeats", "field_map",
+                                       NULL};
     const yaml_node_t *n = mrv_yaml_get(c, root, "perturbations");
     if (!n)
         return MRV_OK; /* clean inputs only */
@@ -394,6 +424,8 @@ static enum mrv_status parse_perturbations(struct mrv_yaml *c, const yaml_node_t
             s = parse_severities(c, mrv_yaml_get(c, m, "severities"), path, ps);
         if (s == MRV_OK && (s = mrv_yaml_number(c, m, "repeats", path, 1, 1, 1000, 1, &v)) == MRV_OK)
             ps->repeats = (int)v;
+        if (s == MRV_OK)
+            s = parse_field_map(c, m, path, ps);
         if (s != MRV_OK)
             return s;
         for (int k = 0; k < st->nperts - 1; k++)
@@ -513,7 +545,13 @@ static enum mrv_status resolve(struct mrv_study *st, struct mrv_error *err)
         mrv_strbuf_append(&b, ",\"severities\":[");
         for (int k = 0; k < p->nsev; k++)
             mrv_strbuf_printf(&b, "%s%d", k ? "," : "", p->severities[k]);
-        mrv_strbuf_printf(&b, "],\"repeats\":%d}", p->repeats);
+        mrv_strbuf_printf(&b, "],\"repeats\":%d", p->repeats);
+        if (p->field_map) {
+            mrv_strbuf_append(&b, ",\"field_map\":");
+            mrv_strbuf_json_string(&b, p->field_map);
+            mrv_strbuf_printf(&b, ",\"field_map_sha256\":\"%s\"", p->field_map_sha256);
+        }
+        mrv_strbuf_append(&b, "}");
     }
     mrv_strbuf_append(&b, "],\"metrics\":[");
     for (int i = 0; i < st->nmetrics; i++) {
@@ -666,6 +704,8 @@ void mrv_study_free(struct mrv_study *st)
         free(st->perts[i].family);
         for (int k = 0; k < st->perts[i].nlinks; k++)
             free(st->perts[i].links[k]);
+        free(st->perts[i].field_map);
+        mrv_array_free(&st->perts[i].field_map_hz);
     }
     for (int i = 0; i < st->nmetrics; i++)
         free(st->metrics[i]);

@@ -48,6 +48,10 @@ struct mrv_pert_spec {
     int nsev;
     int severities[MRV_SEVERITY_MAX]; /* ascending, 1..5 */
     int repeats;                      /* seeds per severity */
+    /* b0 only: `field_map:` FILE, read at load (docs/perturbations/b0.md) */
+    char *field_map;                  /* NULL: maps are drawn */
+    struct mrv_array field_map_hz;    /* (slices, y, x) f32 Hz */
+    char field_map_sha256[MRV_SHA256_HEX];
 };
 
 struct mrv_study {

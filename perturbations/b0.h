@@ -26,12 +26,34 @@
 #ifndef MRV_PERTURBATIONS_B0_H
 #define MRV_PERTURBATIONS_B0_H
 
+#include "core/array.h"
 #include "perturbations/perturb.h"
 
-enum mrv_b0_map { MRV_B0_CONSTANT = 0, MRV_B0_SMOOTH = 1, MRV_B0_POLY2 = 2 };
+enum mrv_b0_map { MRV_B0_CONSTANT = 0, MRV_B0_SMOOTH = 1, MRV_B0_POLY2 = 2, MRV_B0_GIVEN = 3 };
+
+/* A field map given by the user: read from a file by the caller (the
+ * harness, through datasets/fieldmap.h) once, before planning —
+ * perturbations do no file I/O. Borrowed for the plan call only. */
+struct mrv_b0_given {
+    const struct mrv_array *hz; /* (y, x) or (slices, y, x) f32, Hz */
+    const char *origin;         /* the file, named in messages */
+};
+
+/* Plan b0 with the given map instead of a drawn one (map 3): the map x
+ * p[map_scale] (severity: 0.25, 0.5, 1, 2, 4) is used as is, df_max_hz
+ * unused. The map's (y, x) must equal the k-space's (ky, kx) matrix and
+ * its slices be 1 (same map for every slice) or the k-space's: no
+ * resampling. MRV_EINVAL naming the file and the expected dims otherwise,
+ * or for a non-finite value or a peak above 2000 Hz. The plan copies the
+ * map. Thread-safety as plan(). The caller records the file's SHA-256
+ * with the drawn parameters (this module never sees the file). */
+enum mrv_status mrv_b0_plan_given(const struct mrv_array *shape, const double *p,
+                                  const struct mrv_b0_given *given, void **plan,
+                                  struct mrv_error *err);
 
 /* The field map (Hz, ny * nx floats, C order) execute() uses for `seed`:
- * the same map, so tests can evaluate the exact sum. */
+ * the same map, so tests can evaluate the exact sum (drawn maps are
+ * rounded to float, so this is exact; a given map: its first slice). */
 void mrv_b0_field_map(const void *plan, uint64_t seed, float *map);
 
 /* Segments L of the plan and its error bound eps (per unit |m|). */

@@ -19,5 +19,6 @@ extern const struct mrv_perturbation mrv_pert_scale;      /* acquisition.c */
 extern const struct mrv_perturbation mrv_pert_gamma;      /* acquisition.c */
 extern const struct mrv_perturbation mrv_pert_coil_dropout; /* coils.c */
 extern const struct mrv_perturbation mrv_pert_motion3d;   /* motion3d.c (image domain) */
+extern const struct mrv_perturbation mrv_pert_motion3dk;  /* motion3dk.c (3D k-space) */
 
 #endif

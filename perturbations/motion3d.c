@@ -16,6 +16,7 @@
  * Speed: the spectra are stitched along kx only, so the FFTs along z and y
  * cancel against the inverse: per pose, one FFT along x of each resampled
  * row (in cache), keeping that pose's columns; one inverse FFT along x.
+ * Rows are real, so two go through one complex FFT (pair_spectra).
  */
 #include <gsl/gsl_rng.h>
 #include <math.h>
@@ -46,7 +47,7 @@ struct m3_plan {
     int n;
     size_t nz, ny, nx;
     struct mrv_fft *fftx;
-    struct mrv_scratch_pool pool; /* K (volume) + one row */
+    struct mrv_scratch_pool pool; /* K (volume), one complex row, two real rows */
 };
 
 static void m3_destroy(void *plan)
@@ -83,7 +84,8 @@ static enum mrv_status m3_plan_create(const struct mrv_array *shape, const doubl
     mp->nx = shape->dims[2];
     size_t nv = mp->nz * mp->ny * mp->nx;
     if ((s = mrv_fft_plan_create(1, &mp->nx, &mp->fftx, err)) != MRV_OK ||
-        (s = mrv_scratch_create(&mp->pool, (nv + mp->nx) * sizeof(float complex), "motion3d",
+        (s = mrv_scratch_create(&mp->pool, (nv + mp->nx) * sizeof(float complex) +
+                                2 * mp->nx * sizeof(float), "motion3d",
                                 err)) != MRV_OK) {
         m3_destroy(mp);
         return s;
@@ -142,7 +144,7 @@ static void nonzero_box(const struct m3_plan *mp, const float *vol, double lo[3]
 }
 
 static void resample_row(const struct m3_plan *mp, const float *vol, const struct m3_map *m,
-                         size_t z, size_t y, float complex *row)
+                         size_t z, size_t y, float *row)
 {
     size_t nz = mp->nz, ny = mp->ny, nx = mp->nx;
     double r0[3] = {(double)z - m->c[0], (double)y - m->c[1], -m->c[2]};
@@ -232,6 +234,40 @@ static void rotation(double a, double b, double c, double R[3][3])
         }
 }
 
+/* The centred spectra of the real rows a and b (b may be NULL), columns
+ * [x0, x1) only, into ka and kb, from one complex FFT of a + i b. The
+ * centred DFT of a real row is Hermitian about index nx/2: the mirror of
+ * column x is (2 (nx/2) - x) mod nx. All-zero rows (background) have an
+ * all-zero spectrum and skip the FFT. `z` is scratch of nx. */
+static void pair_spectra(const struct mrv_fft *fftx, size_t nx, const float *a, const float *b,
+                         size_t x0, size_t x1, float complex *z, float complex *ka,
+                         float complex *kb)
+{
+    int any = 0;
+    for (size_t x = 0; x < nx; x++) {
+        float bi = b ? b[x] : 0.0f;
+        z[x] = a[x] + I * bi;
+        any |= a[x] != 0.0f || bi != 0.0f;
+    }
+    if (!any) {
+        memset(ka + x0, 0, (x1 - x0) * sizeof *ka);
+        if (kb)
+            memset(kb + x0, 0, (x1 - x0) * sizeof *kb);
+        return;
+    }
+    mrv_fft_forward(fftx, z, 1);
+    if (!kb) {
+        memcpy(ka + x0, z + x0, (x1 - x0) * sizeof *z);
+        return;
+    }
+    size_t c2 = 2 * (nx / 2);
+    for (size_t x = x0; x < x1; x++) {
+        float complex zm = conjf(z[(c2 + nx - x) % nx]);
+        ka[x] = 0.5f * (z[x] + zm);
+        kb[x] = -0.5f * I * (z[x] - zm);
+    }
+}
+
 static enum mrv_status m3_execute(const void *plan, uint64_t seed, const struct mrv_case *clean,
                                   struct mrv_array *data, struct mrv_drawn *drawn,
                                   struct mrv_error *err)
@@ -276,6 +312,7 @@ static enum mrv_status m3_execute(const void *plan, uint64_t seed, const struct 
      * time, in cache. */
     unsigned char *buf = mrv_scratch_take((struct mrv_scratch_pool *)&mp->pool);
     float complex *K = (float complex *)buf, *row = K + nv;
+    float *ra = (float *)(row + nx), *rb = ra + nx;
     const float *vol = data->data;
     double box_lo[3], box_hi[3];
     nonzero_box(mp, vol, box_lo, box_hi);
@@ -292,22 +329,24 @@ static enum mrv_status m3_execute(const void *plan, uint64_t seed, const struct 
             memcpy(map.hi, box_hi, sizeof box_hi);
             next++;
         }
-        for (size_t z = 0; z < nz; z++)
-            for (size_t y = 0; y < ny; y++) {
-                size_t i = z * ny + y;
-                if (centre)
-                    for (size_t x = 0; x < nx; x++)
-                        row[x] = vol[i * nx + x];
-                else
-                    resample_row(mp, vol, &map, z, y, row);
-                /* background rows (all zero) have an all-zero spectrum */
-                int any = 0;
-                for (size_t x = 0; x < nx && !any; x++)
-                    any = row[x] != 0.0f;
-                if (any)
-                    mrv_fft_forward(mp->fftx, row, 1);
-                memcpy(K + i * nx + x0, row + x0, (x1 - x0) * sizeof *row);
+        /* Rows two at a time: both are real, so one complex FFT of
+         * a + i b gives both spectra (A = (Z + conj Z~)/2, B = (Z - conj
+         * Z~)/2i, Z~ the spectrum at the mirrored frequency), half the
+         * forward transforms; only this pose's columns are kept. */
+        for (size_t i = 0; i < nzy; i += 2) {
+            int two = i + 1 < nzy;
+            const float *a = vol + i * nx, *b = two ? vol + (i + 1) * nx : NULL;
+            if (!centre) {
+                resample_row(mp, vol, &map, i / ny, i % ny, ra);
+                a = ra;
+                if (two) {
+                    resample_row(mp, vol, &map, (i + 1) / ny, (i + 1) % ny, rb);
+                    b = rb;
+                }
             }
+            pair_spectra(mp->fftx, nx, a, b, x0, x1, row, K + i * nx,
+                         two ? K + (i + 1) * nx : NULL);
+        }
     }
     for (size_t i = 0; i < nzy; i++) {
         int any = 0;

@@ -43,7 +43,8 @@ enum mrv_domain { MRV_DOMAIN_KSPACE = 1, MRV_DOMAIN_IMAGE = 2 };
 enum {
     MRV_LAYOUT_KSPACE = 1, /* (slices, coils, ky, kx) or (slices, ky, kx) c64 */
     MRV_LAYOUT_IMAGE = 2,  /* magnitude image (slices, y, x) f32 */
-    MRV_LAYOUT_VOLUME = 4  /* magnitude volume (z, y, x) f32, 3D physics */
+    MRV_LAYOUT_VOLUME = 4, /* magnitude volume (z, y, x) f32, 3D physics */
+    MRV_LAYOUT_KSPACE3D = 8 /* 3D Cartesian k-space (1, coils, kz, ky, kx) c64 only */
 };
 
 struct mrv_param {

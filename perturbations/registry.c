@@ -21,6 +21,7 @@ static const struct mrv_perturbation *const table[] = {
     &mrv_pert_gamma,
     &mrv_pert_coil_dropout,
     &mrv_pert_motion3d,
+    &mrv_pert_motion3dk,
     NULL,
 };
 

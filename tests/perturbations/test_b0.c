@@ -48,7 +48,7 @@ static void test_readout_shift(void **state)
     struct mrv_case c;
     blob_case(&c, 64, 48, 30, 22, 3.0);
     /* df 130 Hz at 200 Hz/px: +0.65 px along readout (y), none along x */
-    double p[] = {130, MRV_B0_CONSTANT, 200, 12, 0, 0.5, 0, 1e-4};
+    double p[] = {130, MRV_B0_CONSTANT, 200, 12, 0, 0.5, 0, 1e-4, 1};
     double sy, sx;
     centroid_shift(&c, p, &sy, &sx);
     assert_close(sy, 130.0 / 200.0, 2e-3);
@@ -67,7 +67,7 @@ static void test_epi_shift(void **state)
     struct mrv_case c;
     blob_case(&c, 64, 48, 30, 22, 3.0);
     /* df 30 Hz, 48 lines, ESP 0.5 ms: 30 * 48 * 0.0005 = 0.72 px along x */
-    double p[] = {30, MRV_B0_CONSTANT, 200, 30, 1, 0.5, 0, 1e-4};
+    double p[] = {30, MRV_B0_CONSTANT, 200, 30, 1, 0.5, 0, 1e-4, 1};
     double sy, sx;
     centroid_shift(&c, p, &sy, &sx);
     assert_close(sx, 0.72, 2e-3);
@@ -135,17 +135,17 @@ static void test_segmentation_bound(void **state)
     struct mrv_case c;
     blob_case(&c, 16, 12, 7.5, 5.5, 2.5);
     /* smooth map 150 Hz at 100 Hz/px, TE 5 ms, 2 Hz/mm through-plane */
-    double p[] = {150, MRV_B0_SMOOTH, 100, 5, 0, 0.5, 2.0, 1e-3};
+    double p[] = {150, MRV_B0_SMOOTH, 100, 5, 0, 0.5, 2.0, 1e-3, 1};
     double bound, e = max_error_vs_exact(&c, p, &bound);
     assert_true(e <= bound + 2e-6);
     /* a looser tolerance gives a larger (still bounded) error: the test
      * can see segmentation error at all */
-    double q[] = {150, MRV_B0_SMOOTH, 100, 5, 0, 0.5, 2.0, 5e-2};
+    double q[] = {150, MRV_B0_SMOOTH, 100, 5, 0, 0.5, 2.0, 5e-2, 1};
     double bound2, e2 = max_error_vs_exact(&c, q, &bound2);
     assert_true(e2 <= bound2 + 2e-6);
     assert_true(e2 > 5 * e);
     /* EPI timing, second-order shim map */
-    double r[] = {40, MRV_B0_POLY2, 100, 20, 1, 0.6, 0, 1e-3};
+    double r[] = {40, MRV_B0_POLY2, 100, 20, 1, 0.6, 0, 1e-3, 1};
     e = max_error_vs_exact(&c, r, &bound);
     assert_true(e <= bound + 2e-6);
     mrv_case_free(&c);
@@ -159,7 +159,7 @@ static void test_intravoxel_dephasing(void **state)
     (void)state;
     struct mrv_case c;
     blob_case(&c, 32, 32, 16, 16, 3.0);
-    double p[] = {0, MRV_B0_CONSTANT, 200, 20, 0, 0.5, 5.0, 1e-4};
+    double p[] = {0, MRV_B0_CONSTANT, 200, 20, 0, 0.5, 5.0, 1e-4, 1};
     struct mrv_array k;
     struct mrv_drawn d;
     pf_run(&mrv_pert_b0, p, 1, &c, &k, &d);
@@ -178,7 +178,7 @@ static void test_severity_and_determinism(void **state)
     pf_severity_monotone(&mrv_pert_b0, &c, 3);
     pf_determinism(&mrv_pert_b0, mrv_pert_b0.severity[1], &c, 1);
     /* zero offset is the identity to the byte */
-    double p[] = {0, MRV_B0_SMOOTH, 200, 10, 0, 0.5, 0, 1e-3};
+    double p[] = {0, MRV_B0_SMOOTH, 200, 10, 0, 0.5, 0, 1e-3, 1};
     struct mrv_array k;
     struct mrv_drawn d;
     pf_run(&mrv_pert_b0, p, 3, &c, &k, &d);
@@ -194,10 +194,10 @@ static void test_refusals(void **state)
     blob_case(&c, 64, 48, 30, 22, 3.0);
     struct mrv_error err = {0};
     void *plan;
-    double p[] = {2000, MRV_B0_SMOOTH, 10, 10, 1, 5, 0, 1e-6};
+    double p[] = {2000, MRV_B0_SMOOTH, 10, 10, 1, 5, 0, 1e-6, 1};
     assert_int_equal(mrv_pert_b0.plan(&c.kspace, p, &plan, &err), MRV_EINVAL);
     assert_non_null(strstr(err.msg, "tolerance"));
-    double q[] = {100, 7, 200, 10, 0, 0.5, 0, 1e-3};
+    double q[] = {100, 7, 200, 10, 0, 0.5, 0, 1e-3, 1};
     assert_int_equal(mrv_pert_b0.plan(&c.kspace, q, &plan, &err), MRV_EINVAL);
     assert_non_null(strstr(err.msg, "map"));
     mrv_case_free(&c);
