@@ -20,6 +20,9 @@ static const struct mrv_perturbation *const table[] = {
     &mrv_pert_scale,
     &mrv_pert_gamma,
     &mrv_pert_coil_dropout,
+    &mrv_pert_coil_compress,
+    &mrv_pert_coil_subset,
+    &mrv_pert_resolution,
     &mrv_pert_motion3d,
     NULL,
 };
