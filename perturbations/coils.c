@@ -460,7 +460,7 @@ static enum mrv_status subset_execute(const void *plan, uint64_t seed,
     enum mrv_status s = count_check(cp, "coil_subset", io, maps, err);
     if (s != MRV_OK)
         return s;
-    size_t nc = cp->in.coils, K = cp->K, idx[MRV_RESHAPE_MAX_COILS], start = 0;
+    size_t nc = cp->in.coils, K = cp->K, idx[MRV_RESHAPE_MAX_COILS] = {0}, start = 0;
     struct mrv_rng stream;
     gsl_rng *rng = mrv_rng_init(&stream, seed);
     if (cp->block) {
