@@ -287,8 +287,8 @@ const struct mrv_perturbation mrv_pert_coil_dropout = {
  *
  * Shape-changing families (perturbations/reshape.h): the model receives
  * K of the case's nc coils and coil maps transformed by the same matrix,
- * so the SENSE model y = S' m holds exactly for the coils it gets (y_v =
- * sum_c W_vc S_c m = S'_v m); maps are not re-estimated, which would mix
+ * so the SENSE model y = S' m holds exactly for the coils it is given: y_v =
+ * sum_c W_vc S_c m = S'_v m. Maps are not re-estimated, which would mix
  * an estimation error into the coil-count effect. K = round(fraction nc)
  * (at least 1), or `coils` when given. Compression estimates C from the
  * samples the model receives (the acquired columns), as Buehrer et al.
