@@ -6,8 +6,10 @@
  * the coarse image is the function sampled on the coarser pixels
  * (sqrt(n/n') brighter per axis, the orthonormal convention); the Nyquist
  * split of Fourier interpolation matches a hand-worked cosine; zero-filled
- * resolution equals gibbs with axes = 1; maps keep their values; misuse. */
+ * resolution equals gibbs with axes = 1; maps keep their values; one plan
+ * on two threads and a reused plan give a fresh plan's bytes; misuse. */
 #include <math.h>
+#include <pthread.h>
 #include <stdlib.h>
 
 #include "perturbations/families.h"
@@ -289,6 +291,73 @@ static void test_zero_fill_and_maps(void **state)
     mrv_case_free(&c);
 }
 
+struct shared {
+    const struct mrv_perturbation *pert;
+    const void *plan;
+    const struct mrv_case *c;
+    struct mrv_array k, m;
+    enum mrv_status st;
+};
+
+static void *run_shared(void *arg)
+{
+    struct shared *sh = arg;
+    struct mrv_error err = {0};
+    struct mrv_drawn d = {0};
+    for (int r = 0; r < 4 && sh->st == MRV_OK; r++) {
+        struct mrv_reshape_io io = {.kspace = &sh->c->kspace, .maps = &sh->c->coil_maps,
+                                    .kspace_out = &sh->k, .maps_out = &sh->m};
+        sh->st = sh->pert->reshape->execute(sh->plan, 5, sh->c, &io, &d, &err);
+    }
+    return NULL;
+}
+
+/* One plan shared by two threads, and a plan reused after another seed,
+ * give the bytes of a fresh plan (each family, severity 3). */
+static void test_determinism_threads(void **state)
+{
+    (void)state;
+    struct mrv_error err = {0};
+    struct mrv_case c;
+    pf_phantom(&c, 32, 6);
+    const struct mrv_perturbation *fams[] = {&mrv_pert_coil_compress, &mrv_pert_coil_subset,
+                                             &mrv_pert_resolution};
+    for (int f = 0; f < 3; f++) {
+        const struct mrv_perturbation *pert = fams[f];
+        struct mrv_array k0, m0;
+        struct mrv_reshape_io io;
+        struct mrv_drawn d;
+        reshape_run(pert, pert->severity[2], 5, &c, NULL, &k0, &m0, &io, &d);
+        void *plan;
+        assert_ok(pert->plan(&c.kspace, pert->severity[2], &plan, &err), &err);
+        struct shared sh[2];
+        pthread_t th[2];
+        for (int t = 0; t < 2; t++) {
+            sh[t] = (struct shared){.pert = pert, .plan = plan, .c = &c, .st = MRV_OK};
+            assert_ok(mrv_array_alloc(&sh[t].k, MRV_C64, 4, k0.dims, &err), &err);
+            assert_ok(mrv_array_alloc(&sh[t].m, MRV_C64, 4, m0.dims, &err), &err);
+            /* a reused plan: another seed first */
+            struct mrv_reshape_io o = {.kspace = &c.kspace, .maps = &c.coil_maps,
+                                       .kspace_out = &sh[t].k, .maps_out = &sh[t].m};
+            assert_ok(pert->reshape->execute(plan, 99, &c, &o, &d, &err), &err);
+        }
+        for (int t = 0; t < 2; t++)
+            assert_int_equal(pthread_create(&th[t], NULL, run_shared, &sh[t]), 0);
+        for (int t = 0; t < 2; t++) {
+            pthread_join(th[t], NULL);
+            assert_int_equal(sh[t].st, MRV_OK);
+            assert_memory_equal(sh[t].k.data, k0.data, mrv_array_nbytes(&k0));
+            assert_memory_equal(sh[t].m.data, m0.data, mrv_array_nbytes(&m0));
+            mrv_array_free(&sh[t].k);
+            mrv_array_free(&sh[t].m);
+        }
+        pert->destroy(plan);
+        mrv_array_free(&k0);
+        mrv_array_free(&m0);
+    }
+    mrv_case_free(&c);
+}
+
 static void test_misuse(void **state)
 {
     (void)state;
@@ -339,6 +408,7 @@ int main(void)
         cmocka_unit_test(test_truncate_then_interpolate),
         cmocka_unit_test(test_interpolation_nyquist),
         cmocka_unit_test(test_zero_fill_and_maps),
+        cmocka_unit_test(test_determinism_threads),
         cmocka_unit_test(test_misuse),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
