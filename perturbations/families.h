@@ -21,6 +21,7 @@ extern const struct mrv_perturbation mrv_pert_coil_dropout; /* coils.c */
 extern const struct mrv_perturbation mrv_pert_coil_compress; /* coils.c (reshape.h) */
 extern const struct mrv_perturbation mrv_pert_coil_subset;   /* coils.c (reshape.h) */
 extern const struct mrv_perturbation mrv_pert_resolution;    /* resolution.c (reshape.h) */
+extern const struct mrv_perturbation mrv_pert_resolution_zf; /* resolution.c (in place) */
 extern const struct mrv_perturbation mrv_pert_motion3d;   /* motion3d.c (image domain) */
 
 #endif

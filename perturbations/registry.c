@@ -23,6 +23,7 @@ static const struct mrv_perturbation *const table[] = {
     &mrv_pert_coil_compress,
     &mrv_pert_coil_subset,
     &mrv_pert_resolution,
+    &mrv_pert_resolution_zf,
     &mrv_pert_motion3d,
     NULL,
 };

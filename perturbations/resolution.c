@@ -13,7 +13,9 @@
  *   zero_fill = 1  acquired at n', reconstructed on the full grid: the
  *                  window is zero-filled back to (ny, nx), as a scanner's
  *                  zero-filling interpolation (the same data as `gibbs`
- *                  with axes = 1, in this family's parameters).
+ *                  with axes = 1, in this family's parameters). The
+ *                  family `resolution_zf` is this mode at the same
+ *                  severities, run in place (shape kept, so it chains).
  * The window is centred on the k-space centre of the centred FFT
  * (index n/2 stays the new index n'/2): [n/2 - n'/2, n/2 - n'/2 + n').
  *
@@ -74,14 +76,16 @@ static size_t window(size_t n, double f)
     return m < 2 ? 2 : m > n ? n : m;
 }
 
-static enum mrv_status res_plan(const struct mrv_array *shape, const double *p, void **plan,
-                                struct mrv_error *err)
+/* p: fraction, axes (checked against `pert`'s table); zero_fill given. */
+static enum mrv_status plan_impl(const struct mrv_perturbation *pert,
+                                 const struct mrv_array *shape, const double *p, int zero_fill,
+                                 void **plan, struct mrv_error *err)
 {
     *plan = NULL;
     struct mrv_kview v;
-    enum mrv_status s = mrv_perturbation_check(&mrv_pert_resolution, p, err);
+    enum mrv_status s = mrv_perturbation_check(pert, p, err);
     if (s == MRV_OK)
-        s = mrv_pert_kview("resolution", shape, &v, err);
+        s = mrv_pert_kview(pert->name, shape, &v, err);
     if (s != MRV_OK)
         return s;
     struct res_plan *rp = calloc(1, sizeof *rp);
@@ -94,7 +98,7 @@ static enum mrv_status res_plan(const struct mrv_array *shape, const double *p, 
     rp->my = lround(p[1]) == 1 ? v.ny : window(v.ny, p[0]);
     rp->ylo = v.ny / 2 - rp->my / 2;
     rp->xlo = v.nx / 2 - rp->mx / 2;
-    rp->zero_fill = lround(p[2]) == 1;
+    rp->zero_fill = zero_fill;
     if (!rp->zero_fill &&
         ((s = mrv_fft_plan_create(2, (size_t[]){v.ny, v.nx}, &rp->fin, err)) != MRV_OK ||
          (s = mrv_fft_plan_create(2, (size_t[]){rp->my, rp->mx}, &rp->fout, err)) != MRV_OK ||
@@ -105,6 +109,18 @@ static enum mrv_status res_plan(const struct mrv_array *shape, const double *p, 
     }
     *plan = rp;
     return MRV_OK;
+}
+
+static enum mrv_status res_plan(const struct mrv_array *shape, const double *p, void **plan,
+                                struct mrv_error *err)
+{
+    return plan_impl(&mrv_pert_resolution, shape, p, lround(p[2]) == 1, plan, err);
+}
+
+static enum mrv_status zf_plan(const struct mrv_array *shape, const double *p, void **plan,
+                               struct mrv_error *err)
+{
+    return plan_impl(&mrv_pert_resolution_zf, shape, p, 1, plan, err);
 }
 
 static void res_dims(const void *plan, size_t *out)
@@ -163,6 +179,22 @@ static void copy_window(const struct res_plan *rp, const float complex *in, floa
     }
 }
 
+static void add_drawn(const struct res_plan *rp, const struct mrv_case *clean,
+                      struct mrv_drawn *drawn)
+{
+    size_t ny = rp->in.ny, nx = rp->in.nx;
+    mrv_drawn_add(drawn, "ny_in", (double)ny);
+    mrv_drawn_add(drawn, "nx_in", (double)nx);
+    mrv_drawn_add(drawn, "ny_acquired", (double)rp->my);
+    mrv_drawn_add(drawn, "nx_acquired", (double)rp->mx);
+    mrv_drawn_add(drawn, "zero_fill", rp->zero_fill);
+    if (clean && clean->spacing[1] > 0 && clean->spacing[2] > 0) {
+        /* the acquired pixel: FOV / n' */
+        mrv_drawn_add(drawn, "dy_mm", clean->spacing[1] * (double)ny / (double)rp->my);
+        mrv_drawn_add(drawn, "dx_mm", clean->spacing[2] * (double)nx / (double)rp->mx);
+    }
+}
+
 static enum mrv_status res_execute(const void *plan, uint64_t seed, const struct mrv_case *clean,
                                    struct mrv_reshape_io *io, struct mrv_drawn *drawn,
                                    struct mrv_error *err)
@@ -200,16 +232,33 @@ static enum mrv_status res_execute(const void *plan, uint64_t seed, const struct
         }
         mrv_scratch_give((struct mrv_scratch_pool *)&rp->pool, buf);
     }
-    mrv_drawn_add(drawn, "ny_in", (double)ny);
-    mrv_drawn_add(drawn, "nx_in", (double)nx);
-    mrv_drawn_add(drawn, "ny_acquired", (double)rp->my);
-    mrv_drawn_add(drawn, "nx_acquired", (double)rp->mx);
-    mrv_drawn_add(drawn, "zero_fill", rp->zero_fill);
-    if (clean && clean->spacing[1] > 0 && clean->spacing[2] > 0) {
-        /* the acquired pixel: FOV / n' */
-        mrv_drawn_add(drawn, "dy_mm", clean->spacing[1] * (double)ny / (double)rp->my);
-        mrv_drawn_add(drawn, "dx_mm", clean->spacing[2] * (double)nx / (double)rp->mx);
-    }
+    add_drawn(rp, clean, drawn);
+    return MRV_OK;
+}
+
+/* resolution_zf runs in place: the window kept, the rest zero (as gibbs). */
+static enum mrv_status zf_execute(const void *plan, uint64_t seed, const struct mrv_case *clean,
+                                  struct mrv_array *data, struct mrv_drawn *drawn,
+                                  struct mrv_error *err)
+{
+    (void)seed;
+    const struct res_plan *rp = plan;
+    enum mrv_status s = mrv_pert_same_shape("resolution_zf", &rp->in, data, err);
+    if (s != MRV_OK)
+        return s;
+    size_t planes = rp->in.slices * rp->in.coils, ny = rp->in.ny, nx = rp->in.nx;
+    float complex *k = data->data;
+    for (size_t p = 0; p < planes; p++)
+        for (size_t y = 0; y < ny; y++) {
+            float complex *row = k + (p * ny + y) * nx;
+            if (y < rp->ylo || y >= rp->ylo + rp->my) {
+                memset(row, 0, nx * sizeof *row);
+                continue;
+            }
+            memset(row, 0, rp->xlo * sizeof *row);
+            memset(row + rp->xlo + rp->mx, 0, (nx - rp->xlo - rp->mx) * sizeof *row);
+        }
+    add_drawn(rp, clean, drawn);
     return MRV_OK;
 }
 
@@ -228,4 +277,26 @@ const struct mrv_perturbation mrv_pert_resolution = {
     .execute = mrv_reshape_refuse_inplace,
     .destroy = res_destroy,
     .reshape = &res_ops,
+};
+
+static const struct mrv_param zf_params[] = {
+    {"fraction", "", 0.5, 0.1, 1.0, "acquired matrix as a fraction n'/n of each resized axis"},
+    {"axes", "", 0, 0, 1, "0 phase encode and readout, 1 phase encode only"},
+    {NULL, NULL, 0, 0, 0, NULL},
+};
+
+/* The same protocols as `resolution`, zero-filled back to the full grid. */
+static const double zf_severity[MRV_SEVERITY_MAX][MRV_PERT_MAX_PARAMS] = {
+    {0.8, 0}, {0.667, 0}, {0.5, 0}, {0.4, 0}, {0.333, 0},
+};
+
+const struct mrv_perturbation mrv_pert_resolution_zf = {
+    .name = "resolution_zf",
+    .summary = "lower acquired matrix, zero-filled back to the full grid (shape kept)",
+    .domain = MRV_DOMAIN_KSPACE,
+    .params = zf_params,
+    .severity = zf_severity,
+    .plan = zf_plan,
+    .execute = zf_execute,
+    .destroy = res_destroy,
 };

@@ -118,6 +118,7 @@ perturbations:
   - {{family: coil_compress, severities: [1, 2, 3, 4, 5]}}
   - {{family: coil_subset, severities: [1, 2, 3, 4, 5]}}
   - {{family: resolution, severities: [1, 2, 3, 4, 5]}}
+  - {{family: resolution_zf, severities: [1, 2, 3, 4, 5]}}
 metrics: [psnr, ssim]
 """
 
@@ -188,7 +189,7 @@ class Reshape(unittest.TestCase):
                 " JOIN perturbations p ON p.id = r.perturbation_id").fetchall()
             con.close()
             items = {(r[1], r[2], r[3]) for r in rows}
-            self.assertEqual(len(items), 5 * (1 + 15))
+            self.assertEqual(len(items), 5 * (1 + 20))
             for model in ("zf", "sense", "numpy", "fixed"):
                 mine = [r for r in rows if r[0] == model]
                 self.assertEqual(len(mine), len(items) * 2, model)  # every item, both metrics
@@ -211,7 +212,7 @@ class Reshape(unittest.TestCase):
                                                                          metric)]
                     self.assertAlmostEqual(a, b, delta=1e-4 * abs(b) + 1e-6)
             # zero-filled PSNR falls with every severity step, on average over cases
-            for fam in ("coil_compress", "coil_subset", "resolution"):
+            for fam in ("coil_compress", "coil_subset", "resolution", "resolution_zf"):
                 means = []
                 for sev in range(6):
                     f = "none" if sev == 0 else fam
@@ -223,7 +224,7 @@ class Reshape(unittest.TestCase):
             # what was drawn and how it was scored, stored with each item
             params = {(r[1], r[2], r[3]): json.loads(r[7]) for r in rows}
             for (case, fam, sev), prm in params.items():
-                if fam == "none":
+                if fam in ("none", "resolution_zf"):  # the shape is kept
                     self.assertNotIn("reshape", prm)
                     continue
                 rs = prm["reshape"]

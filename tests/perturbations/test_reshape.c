@@ -251,7 +251,8 @@ static void test_interpolation_nyquist(void **state)
     mrv_array_free(&out);
 }
 
-/* zero_fill = 1 is gibbs with axes = 1 at the same fraction (even sizes);
+/* zero_fill = 1 is gibbs with axes = 1 at the same fraction (even sizes),
+ * and so is resolution_zf in place;
  * coil maps keep their values on the smaller grid. */
 static void test_zero_fill_and_maps(void **state)
 {
@@ -268,6 +269,12 @@ static void test_zero_fill_and_maps(void **state)
     assert_true(mrv_array_same_shape(&k, &c.kspace));
     assert_memory_equal(k.data, g.data, mrv_array_nbytes(&g));
     assert_memory_equal(m.data, c.coil_maps.data, mrv_array_nbytes(&m));
+    mrv_array_free(&g);
+    /* resolution_zf: the same, in place */
+    pf_run(&mrv_pert_resolution_zf, (double[]){f, 0}, 1, &c, &g, &d);
+    assert_memory_equal(k.data, g.data, mrv_array_nbytes(&g));
+    assert_close(pf_drawn(&d, "nx_acquired"), 18, 0); /* round(0.45 * 40) */
+    pf_determinism(&mrv_pert_resolution_zf, mrv_pert_resolution_zf.severity[2], &c, 0);
     mrv_array_free(&k);
     mrv_array_free(&m);
     mrv_array_free(&g);
