@@ -31,8 +31,9 @@ struct mrv_model_input {
     /* Optional: the output shape the caller will accept (usually the
      * reference's). 0 = unknown. When set, the adapter tells the model
      * (workers receive it as "output_shape"); an image output larger in y
-     * and x is centre-cropped to it (fastMRI's center_crop); any other
-     * shape fails with MRV_EMODEL naming both shapes. */
+     * and x (but not larger than the input k-space's grid) is
+     * centre-cropped to it (fastMRI's center_crop); any other shape fails
+     * with MRV_EMODEL naming both shapes. */
     int out_ndim;
     size_t out_dims[MRV_MAX_DIMS];
 };

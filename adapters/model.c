@@ -147,7 +147,14 @@ static enum mrv_status check_output(const struct mrv_model *m, const struct mrv_
     if (want)
         return mrv_error_set(err, MRV_EMODEL, "model %s: output %s, expected %s for %s",
                              m->name, got, want, mrv_task_name(in->task));
-    if (in->out_ndim == 3 && o->ndim == 3 && o->dtype == MRV_F32 &&
+    /* An image larger than the k-space grid the model was given cannot be
+     * its image (e.g. a model answering on the clean grid after a
+     * perturbation shrank the matrix): it is not cropped, so it fails. */
+    const struct mrv_array *k = in->task == MRV_TASK_RECONSTRUCTION ? in->kspace : NULL;
+    bool within = !k || k->ndim < 3 ||
+                  (o->ndim == 3 && o->dims[1] <= k->dims[k->ndim - 2] &&
+                   o->dims[2] <= k->dims[k->ndim - 1]);
+    if (in->out_ndim == 3 && o->ndim == 3 && o->dtype == MRV_F32 && within &&
         o->dims[0] == in->out_dims[0] && o->dims[1] >= in->out_dims[1] &&
         o->dims[2] >= in->out_dims[2]) {
         /* A larger image (a 640 x 368 k-space's image for a 320 x 320

@@ -22,6 +22,7 @@
 #include "perturbations/families.h"
 #include "perturbations/motion.h"
 #include "perturbations/noise.h"
+#include "perturbations/reshape.h"
 
 static double now_ms(void)
 {
@@ -72,6 +73,38 @@ static int time_family(const struct mrv_perturbation *pert, const double *p,
     *ms = median(t, reps);
     pert->destroy(plan);
     mrv_array_free(&work);
+    return 0;
+}
+
+/* A family that changes the shapes (perturbations/reshape.h): outputs
+ * allocated once, the median of `reps` reshape executes. */
+static int time_reshape(const struct mrv_perturbation *pert, const double *p,
+                        const struct mrv_case *c, int reps, double *ms, struct mrv_drawn *drawn)
+{
+    struct mrv_error err = {0};
+    void *plan;
+    if (pert->plan(&c->kspace, p, &plan, &err) != MRV_OK)
+        return die(&err);
+    size_t d[MRV_MAX_DIMS] = {0};
+    pert->reshape->dims(plan, d);
+    struct mrv_array k2, m2;
+    if (mrv_array_alloc(&k2, MRV_C64, c->kspace.ndim, d, &err) != MRV_OK ||
+        mrv_array_alloc(&m2, MRV_C64, c->kspace.ndim, d, &err) != MRV_OK)
+        return die(&err);
+    double t[16];
+    for (int r = 0; r < reps; r++) {
+        struct mrv_reshape_io io = {.kspace = &c->kspace, .maps = &c->coil_maps,
+                                    .kspace_out = &k2, .maps_out = &m2};
+        memset(drawn, 0, sizeof *drawn);
+        double t0 = now_ms();
+        if (pert->reshape->execute(plan, 1000 + (uint64_t)r, c, &io, drawn, &err) != MRV_OK)
+            return die(&err);
+        t[r] = now_ms() - t0;
+    }
+    *ms = median(t, reps);
+    pert->destroy(plan);
+    mrv_array_free(&k2);
+    mrv_array_free(&m2);
     return 0;
 }
 
@@ -146,12 +179,13 @@ static int bench_2d(void)
             continue;
         double ms;
         struct mrv_drawn d;
-        if (time_family(pert, pert->severity[2], &c, &c.kspace, 5, &ms, &d))
+        if (pert->reshape ? time_reshape(pert, pert->severity[2], &c, 5, &ms, &d)
+                          : time_family(pert, pert->severity[2], &c, &c.kspace, 5, &ms, &d))
             return 1;
         /* FFT sets each family needs by design (docs: bench/bench_pert.md) */
         double sets = 0;
-        if (pert == &mrv_pert_bias || pert == &mrv_pert_gamma)
-            sets = 2; /* inverse + forward per coil */
+        if (pert == &mrv_pert_bias || pert == &mrv_pert_gamma || pert == &mrv_pert_resolution)
+            sets = 2; /* inverse + forward per coil (resolution: of the coil maps) */
         else if (pert == &mrv_pert_motion)
             sets = 2.0 + 3.0 / (double)nc; /* coil inverse + one level forward + 3 shears */
         else if (pert == &mrv_pert_b0) {

@@ -14,6 +14,7 @@
 #include "perturbations/b0.h"
 #include "perturbations/chain.h"
 #include "perturbations/perturb.h"
+#include "perturbations/reshape.h"
 
 static const char perturb_help[] =
     "usage: mrvet perturb INPUT --perturbation NAME --severity S --seed N -o OUTPUT.h5\n"
@@ -24,6 +25,12 @@ static const char perturb_help[] =
     "kspace (slices, coils, ky, kx) complex64 with the perturbed data, and\n"
     "reconstruction_rss the clean reference. OUTPUT.json beside it lists, per case,\n"
     "the seed and every parameter drawn.\n"
+    "\n"
+    "Families that change the shapes (coil_compress, coil_subset, resolution) write\n"
+    "the k-space the model would receive: fewer coils, or the smaller acquired\n"
+    "matrix (reconstruction_rss stays the clean full-resolution reference). They\n"
+    "estimate from the whole, fully sampled k-space here; `mrvet run` uses the\n"
+    "acquired columns only, so coil_compress's energy_kept can differ slightly.\n"
     "\n"
     "Case i gets the seed a study with seed N gives it (SHA-256 of N, the case id,\n"
     "the family, S, repeat 0; core/rng.h), so this writes exactly what `mrvet run`\n"
@@ -76,6 +83,31 @@ static enum mrv_status plan(struct job *j, const struct mrv_array *k, struct mrv
                      : j->pert->plan(k, j->pert->severity[j->severity - 1], &j->plan, err);
 }
 
+/* A shape-changing family: the case's k-space (and coil maps) replaced by
+ * what the family hands the model, from the fully sampled k-space. */
+static enum mrv_status reshape(struct job *j, uint64_t seed, struct mrv_case *cs,
+                               struct mrv_reshape_io *io, struct mrv_drawn *drawn,
+                               struct mrv_error *err)
+{
+    struct mrv_array k2 = {0}, m2 = {0};
+    io->kspace = &cs->kspace;
+    io->maps = &cs->coil_maps;
+    io->kspace_out = &k2;
+    io->maps_out = &m2;
+    enum mrv_status s = mrv_reshape_run(j->pert, j->plan, seed, cs, io, drawn, err);
+    io->kspace = io->maps = NULL;
+    io->kspace_out = io->maps_out = NULL;
+    if (s != MRV_OK)
+        return s;
+    mrv_array_free(&cs->kspace);
+    cs->kspace = k2;
+    if (m2.ndim) {
+        mrv_array_free(&cs->coil_maps);
+        cs->coil_maps = m2;
+    }
+    return MRV_OK;
+}
+
 static enum mrv_status parse_family(struct job *j, char *spec, struct mrv_error *err)
 {
     j->family = spec;
@@ -95,6 +127,13 @@ static enum mrv_status parse_family(struct job *j, char *spec, struct mrv_error 
             enum mrv_status s = mrv_error_set(err, MRV_EINVAL,
                                               "--perturbation %s: '%s' is not a family, or the "
                                               "chain is longer than %d", spec, t, MRV_CHAIN_MAX);
+            free(copy);
+            return s;
+        }
+        if (mrv_perturbation_find(t)->reshape) {
+            enum mrv_status s = mrv_error_set(err, MRV_EINVAL,
+                                              "--perturbation %s: '%s' changes the array shapes "
+                                              "and runs alone, not in a chain", spec, t);
             free(copy);
             return s;
         }
@@ -189,24 +228,30 @@ int mrv_cmd_perturb(int argc, char **argv)
         if (cs.kspace.ndim != 4 || cs.kspace.dims[0] != 1 || cs.reference.ndim != 3) {
             s = mrv_error_set(&err, MRV_EFORMAT, "%s: case %s has no multi-coil k-space slice",
                               input, cs.id);
-        } else if (i == 0) {
-            size_t kd[4] = {n, cs.kspace.dims[1], cs.kspace.dims[2], cs.kspace.dims[3]};
-            size_t rd[3] = {n, cs.reference.dims[1], cs.reference.dims[2]};
-            if ((s = mrv_array_alloc(&k, MRV_C64, 4, kd, &err)) == MRV_OK)
-                s = mrv_array_alloc(&rss, MRV_F32, 3, rd, &err);
-        } else if (cs.kspace.dims[1] != k.dims[1] || cs.kspace.dims[2] != k.dims[2] ||
-                   cs.kspace.dims[3] != k.dims[3] || cs.reference.dims[1] != rss.dims[1] ||
-                   cs.reference.dims[2] != rss.dims[2]) {
+        } else if (i > 0 && (cs.kspace.dims[1] != j.shape.dims[1] ||
+                             cs.kspace.dims[2] != j.shape.dims[2] ||
+                             cs.kspace.dims[3] != j.shape.dims[3] ||
+                             cs.reference.dims[1] != rss.dims[1] ||
+                             cs.reference.dims[2] != rss.dims[2])) {
             s = mrv_error_set(&err, MRV_EFORMAT, "%s: case %s has another shape than case %s; "
                               "one output file needs one shape", input, cs.id,
                               mrv_dataset_case_id(ds, 0));
         }
         uint64_t cseed = mrv_seed_derive(seed, cs.id, family, (int)sev, 0);
         struct mrv_drawn drawn = {0};
+        struct mrv_reshape_io io = {0};
         if (s == MRV_OK)
             s = plan(&j, &cs.kspace, &err);
-        if (s == MRV_OK)
+        if (s == MRV_OK && j.pert->reshape)
+            s = reshape(&j, cseed, &cs, &io, &drawn, &err);
+        else if (s == MRV_OK)
             s = j.pert->execute(j.plan, cseed, &cs, &cs.kspace, &drawn, &err);
+        if (s == MRV_OK && i == 0) {
+            size_t kd[4] = {n, cs.kspace.dims[1], cs.kspace.dims[2], cs.kspace.dims[3]};
+            size_t rd[3] = {n, cs.reference.dims[1], cs.reference.dims[2]};
+            if ((s = mrv_array_alloc(&k, MRV_C64, 4, kd, &err)) == MRV_OK)
+                s = mrv_array_alloc(&rss, MRV_F32, 3, rd, &err);
+        }
         if (s == MRV_OK) {
             size_t kn = mrv_array_count(&cs.kspace), rn = mrv_array_count(&cs.reference);
             memcpy((float complex *)k.data + i * kn, cs.kspace.data, kn * sizeof(float complex));
@@ -221,7 +266,14 @@ int mrv_cmd_perturb(int argc, char **argv)
                 mrv_strbuf_append(&side, ":");
                 mrv_strbuf_json_number(&side, drawn.values[d]);
             }
-            mrv_strbuf_append(&side, "}}");
+            mrv_strbuf_append(&side, "}");
+            if (io.nkept) {
+                mrv_strbuf_append(&side, ",\"kept_coils\":[");
+                for (size_t v = 0; v < io.nkept; v++)
+                    mrv_strbuf_printf(&side, "%s%zu", v ? "," : "", io.kept[v]);
+                mrv_strbuf_append(&side, "]");
+            }
+            mrv_strbuf_append(&side, "}");
         }
         mrv_case_free(&cs);
     }

@@ -15,6 +15,7 @@
 #include "metrics/metric.h"
 #include "perturbations/mask.h"
 #include "perturbations/perturb.h"
+#include "perturbations/reshape.h"
 #include "store/store.h"
 
 struct done_entry {
@@ -62,6 +63,13 @@ struct item {
     /* copied for the writer, which outlives the slot */
     char *case_key, *meta_json, *params_json;
     char sha[MRV_SHA256_HEX];
+    /* a shape-changing family (perturbations/reshape.h): what the model got */
+    int reshaped;
+    size_t kdims[4];        /* the k-space it received */
+    int interpolated;       /* outputs Fourier-interpolated to the full grid to be scored */
+    size_t mask_nx;         /* > 0: the study's mask made again for this many columns */
+    struct mrv_mask_info mask_info;             /* ... with this outcome */
+    size_t kept[MRV_RESHAPE_MAX_COILS], nkept; /* coil_subset: the coils kept */
     struct item_result *res; /* what the models scored, in order */
     size_t nres, capres;
     int failed;
@@ -82,6 +90,7 @@ struct plan_entry {
     int image;              /* an image-adapter plan (perturbations/image.h) */
     struct mrv_array shape; /* dims only (borrowed, no data) */
     void *plan;
+    struct mrv_resize *resize; /* a family changing the matrix: output -> input grid */
     struct plan_entry *next;
 };
 

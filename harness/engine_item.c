@@ -183,6 +183,17 @@ static struct plan_entry *plan_for(struct engine *e, int pi, int sev,
                                       err);
         else
             s = pert->plan(data, params, &p->plan, err);
+        if (s == MRV_OK && pert->reshape) {
+            /* a smaller matrix: outputs come back to this grid to be scored */
+            size_t d[MRV_MAX_DIMS] = {0};
+            int r = data->ndim;
+            pert->reshape->dims(p->plan, d);
+            if (d[r - 2] != data->dims[r - 2] || d[r - 1] != data->dims[r - 1])
+                s = mrv_resize_plan_create(d[r - 2], d[r - 1], data->dims[r - 2],
+                                           data->dims[r - 1], &p->resize, err);
+            if (s != MRV_OK)
+                pert->destroy(p->plan);
+        }
         if (s != MRV_OK) {
             free(p);
             p = NULL;
@@ -205,6 +216,7 @@ void mrv_engine_plans_free(struct engine *e)
             mrv_image_plan_destroy(p->plan);
         else
             e->perts[p->pert]->destroy(p->plan);
+        mrv_resize_destroy(p->resize);
         free(p);
     }
     e->plans = NULL;
@@ -221,6 +233,8 @@ static enum mrv_status perturb(struct engine *e, struct item *it, struct mrv_arr
     if (!pe)
         return err->code ? err->code : MRV_EINTERNAL;
     *used = pe;
+    if (p->reshape) /* runs later, on the whole input (prepare_recon) */
+        return MRV_OK;
     if (pe->image)
         return mrv_image_execute(pe->plan, it->seed, &it->slot->c, data, &it->drawn, err);
     return p->execute(pe->plan, it->seed, &it->slot->c, data, &it->drawn, err);
@@ -267,65 +281,168 @@ static void score_image(struct engine *e, struct item *it, int m, const struct m
     }
 }
 
+/* What a reconstruction model is given for an item. */
+struct recon_input {
+    struct mrv_array k;        /* owned: perturbed and undersampled */
+    struct mrv_array maps;     /* owned when a family changed the shapes */
+    struct mrv_array own_mask; /* owned: a family's mask, or the study's made again */
+    const struct mrv_array *mask, *coil_maps;
+    const struct mrv_resize *resize; /* non-NULL: outputs go back to the full grid */
+    size_t ny, nx;             /* the clean k-space's grid */
+    struct mrv_model_input in;
+};
+
+static void recon_input_free(struct recon_input *ri)
+{
+    mrv_array_free(&ri->k);
+    mrv_array_free(&ri->maps);
+    mrv_array_free(&ri->own_mask);
+}
+
+/* A shape-changing family (perturbations/reshape.h) on the perturbed input:
+ * the study's mask is given as the acquired columns (coil compression is
+ * estimated from them) and made again, with the study's acceleration,
+ * centre fraction and the case's mask seed, when the column count changed;
+ * the coil maps are transformed with the k-space. */
+static enum mrv_status reshape_input(struct engine *e, struct item *it,
+                                     const struct mrv_perturbation *p,
+                                     const struct plan_entry *pe, struct recon_input *ri,
+                                     struct mrv_error *err)
+{
+    const struct case_slot *s = it->slot;
+    struct mrv_array k2 = {0};
+    struct mrv_reshape_io io = {.kspace = &ri->k,
+                                .maps = &s->c.coil_maps,
+                                .mask = s->mask.data,
+                                .kspace_out = &k2,
+                                .maps_out = &ri->maps};
+    enum mrv_status st = mrv_reshape_run(p, pe->plan, it->seed, &s->c, &io, &it->drawn, err);
+    if (st != MRV_OK)
+        return st;
+    mrv_array_free(&ri->k);
+    ri->k = k2;
+    if (ri->maps.ndim)
+        ri->coil_maps = &ri->maps;
+    it->reshaped = 1;
+    memcpy(it->kdims, k2.dims, sizeof it->kdims);
+    it->nkept = io.nkept;
+    memcpy(it->kept, io.kept, io.nkept * sizeof io.kept[0]);
+    size_t nx = k2.dims[3];
+    if (nx != s->mask.dims[0]) {
+        st = mrv_array_alloc(&ri->own_mask, MRV_U8, 1, &nx, err);
+        if (st == MRV_OK)
+            st = mrv_mask_random(nx, e->st->acceleration, e->st->center_fraction, s->mask_seed,
+                                 ri->own_mask.data, &it->mask_info, err);
+        ri->mask = &ri->own_mask;
+        it->mask_nx = nx;
+    }
+    ri->resize = pe->resize;
+    it->interpolated = pe->resize != NULL;
+    return st;
+}
+
+/* Perturb the clean k-space of an item, undersample it and fill ri->in: the
+ * model answers on the reference grid, or — after a family shrank the
+ * matrix — on the whole grid it received (ri->resize brings it back). */
+static enum mrv_status prepare_recon(struct engine *e, struct item *it, struct recon_input *ri,
+                                     struct mrv_error *err)
+{
+    const struct case_slot *s = it->slot;
+    *ri = (struct recon_input){.mask = &s->mask, .coil_maps = &s->c.coil_maps,
+                               .ny = s->c.kspace.dims[2], .nx = s->c.kspace.dims[3]};
+    const struct plan_entry *pe;
+    enum mrv_status st = mrv_array_copy(&ri->k, &s->c.kspace, err);
+    if (st == MRV_OK)
+        st = perturb(e, it, &ri->k, &pe, err);
+    const struct mrv_perturbation *p = it->inst->pert >= 0 ? e->perts[it->inst->pert] : NULL;
+    if (st == MRV_OK && p && p->reshape && pe) {
+        st = reshape_input(e, it, p, pe, ri, err);
+    } else if (st == MRV_OK && p && p->mask && pe && !pe->image) {
+        /* A family that chooses the sampling pattern (undersample) replaces
+         * the study's mask: the model gets that family's mask, not both. */
+        st = mrv_array_alloc(&ri->own_mask, MRV_U8, 1, &s->mask.dims[0], err);
+        if (st == MRV_OK)
+            st = p->mask(pe->plan, it->seed, s->mask.dims[0], ri->own_mask.data, err);
+        if (st == MRV_OK) {
+            ri->mask = &ri->own_mask;
+            const uint8_t *mm = ri->own_mask.data;
+            it->sampled = 0;
+            for (size_t x = 0; x < ri->own_mask.dims[0]; x++)
+                it->sampled += mm[x];
+        }
+    }
+    if (st != MRV_OK)
+        return st;
+    apply_mask(&ri->k, ri->mask->data);
+    ri->in = (struct mrv_model_input){
+        .task = MRV_TASK_RECONSTRUCTION,
+        .kspace = &ri->k,
+        .mask = ri->mask,
+        .coil_maps = ri->coil_maps,
+        .spacing = s->c.spacing,
+        .out_ndim = 3,
+    };
+    memcpy(ri->in.out_dims, s->c.reference.dims, 3 * sizeof ri->in.out_dims[0]);
+    if (ri->resize) { /* the whole acquired grid: a crop could not be interpolated */
+        ri->in.out_dims[1] = ri->k.dims[2];
+        ri->in.out_dims[2] = ri->k.dims[3];
+    }
+    return MRV_OK;
+}
+
+/* An image on the grid the model received -> the reference grid: Fourier
+ * interpolation to the clean k-space's matrix (perturbations/reshape.h)
+ * when the family shrank it, then fastMRI's centre crop. */
+static enum mrv_status to_reference_grid(const struct recon_input *ri,
+                                         const struct mrv_array *ref, struct mrv_array *img,
+                                         struct mrv_error *err)
+{
+    if (ri->resize) {
+        struct mrv_array big;
+        enum mrv_status s = mrv_array_alloc(&big, MRV_F32, 3,
+                                            (size_t[]){img->dims[0], ri->ny, ri->nx}, err);
+        if (s == MRV_OK && (s = mrv_resize_execute(ri->resize, img, &big, err)) != MRV_OK)
+            mrv_array_free(&big);
+        if (s != MRV_OK)
+            return s;
+        mrv_array_free(img);
+        *img = big;
+    }
+    return crop_to_reference(img, ref, err);
+}
+
 static void run_recon(struct engine *e, struct item *it)
 {
     const struct case_slot *s = it->slot;
     struct mrv_error err = {0};
     char msg[MRV_ERROR_MAX + 64];
-    struct mrv_array k = {0}, own_mask = {0};
-    const struct mrv_array *mask = &s->mask;
-    const struct plan_entry *pe;
-    enum mrv_status st = mrv_array_copy(&k, &s->c.kspace, &err);
-    if (st == MRV_OK)
-        st = perturb(e, it, &k, &pe, &err);
-    /* A family that chooses the sampling pattern (undersample) replaces the
-     * study's mask: the model gets that family's mask, not both. */
-    const struct mrv_perturbation *p = it->inst->pert >= 0 ? e->perts[it->inst->pert] : NULL;
-    if (st == MRV_OK && p && p->mask && pe && !pe->image) {
-        st = mrv_array_alloc(&own_mask, MRV_U8, 1, &s->mask.dims[0], &err);
-        if (st == MRV_OK)
-            st = p->mask(pe->plan, it->seed, s->mask.dims[0], own_mask.data, &err);
-        if (st == MRV_OK) {
-            mask = &own_mask;
-            const uint8_t *mm = own_mask.data;
-            for (size_t x = 0; x < own_mask.dims[0]; x++)
-                it->sampled += mm[x];
-        }
-    }
-    if (st != MRV_OK) {
+    struct recon_input ri;
+    if (prepare_recon(e, it, &ri, &err) != MRV_OK) {
         snprintf(msg, sizeof msg, "failed: perturbation: %s", err.msg);
         set_failure(e, it, -1, msg);
-        goto done;
+        recon_input_free(&ri);
+        return;
     }
-    apply_mask(&k, mask->data);
-    struct mrv_model_input in = {
-        .task = MRV_TASK_RECONSTRUCTION,
-        .kspace = &k,
-        .mask = mask,
-        .coil_maps = &s->c.coil_maps,
-        .spacing = s->c.spacing,
-        .out_ndim = 3, /* the model answers on the reference grid */
-    };
-    memcpy(in.out_dims, s->c.reference.dims, 3 * sizeof in.out_dims[0]);
     for (int m = 0; m < e->nm; m++) {
         if (!(it->todo & (1u << m)))
             continue;
         struct mrv_array out = {0};
         mrv_error_clear(&err);
-        /* out_dims: the adapter layer crops a larger image to the reference
-         * grid and refuses any other shape, dtype or NaN */
-        st = mrv_model_infer(e->models[m], &in, &out, &err);
-        if (st != MRV_OK) {
+        /* out_dims: the adapter layer crops a larger image to the grid asked
+         * for and refuses any other shape, dtype or NaN */
+        enum mrv_status st = mrv_model_infer(e->models[m], &ri.in, &out, &err);
+        if (st == MRV_OK && (st = to_reference_grid(&ri, &s->c.reference, &out, &err)) != MRV_OK)
+            snprintf(msg, sizeof msg, "failed: scoring model %s: %s", e->st->models[m].name,
+                     err.msg);
+        else if (st != MRV_OK)
             snprintf(msg, sizeof msg, "failed: model %s: %s", e->st->models[m].name, err.msg);
+        if (st != MRV_OK)
             set_failure(e, it, m, msg);
-        } else {
+        else
             score_image(e, it, m, &s->c.reference, &out);
-        }
         mrv_array_free(&out);
     }
-done:
-    mrv_array_free(&k);
-    mrv_array_free(&own_mask);
+    recon_input_free(&ri);
 }
 
 /* Probabilities (classes, slices, y, x) -> arg-max label map; a label map
@@ -509,6 +626,30 @@ void mrv_engine_run_item(struct engine *e, struct item *it)
     }
 }
 
+/* "reshape": what a shape-changing family handed the model and how its
+ * output was scored (the provenance of a number on another grid). */
+static void reshape_json(struct mrv_strbuf *b, const struct item *it, const struct case_slot *s)
+{
+    const size_t *k = it->kdims;
+    mrv_strbuf_printf(b, "\"reshape\":{\"kspace\":[%zu,%zu,%zu,%zu],\"coil_maps\":\"%s\"", k[0],
+                      k[1], k[2], k[3],
+                      s->c.coil_maps.ndim ? "transformed with the k-space" : "none");
+    if (it->nkept) {
+        mrv_strbuf_append(b, ",\"kept_coils\":[");
+        for (size_t i = 0; i < it->nkept; i++)
+            mrv_strbuf_printf(b, "%s%zu", i ? "," : "", it->kept[i]);
+        mrv_strbuf_append(b, "]");
+    }
+    if (it->interpolated)
+        mrv_strbuf_printf(b, ",\"output\":\"the model's %zu x %zu image Fourier-interpolated to "
+                             "%zu x %zu (orthonormal zero-filling of its spectrum, Nyquist "
+                             "split, real part), then centre-cropped to the reference\"",
+                          k[2], k[3], s->c.kspace.dims[2], s->c.kspace.dims[3]);
+    else
+        mrv_strbuf_append(b, ",\"output\":\"scored as returned on the reference grid\"");
+    mrv_strbuf_append(b, "},");
+}
+
 char *mrv_engine_params_json(const struct engine *e, const struct item *it)
 {
     const struct case_slot *s = it->slot;
@@ -527,6 +668,8 @@ char *mrv_engine_params_json(const struct engine *e, const struct item *it)
         mrv_strbuf_json_string(&b, ps->field_map);
         mrv_strbuf_printf(&b, ",\"field_map_sha256\":\"%s\",", ps->field_map_sha256);
     }
+    if (it->reshaped)
+        reshape_json(&b, it, s);
     if (s->state != 2) {
         mrv_strbuf_append(&b, "\"case_failed\":true}");
     } else if (e->st->task == MRV_TASK_SEGMENTATION) {
@@ -536,14 +679,16 @@ char *mrv_engine_params_json(const struct engine *e, const struct item *it)
                               "\"lines_sampled\":%zu,\"lines_total\":%zu}}",
                           mrv_engine_family(e, it->inst), it->sampled, s->mask.dims[0]);
     } else {
+        /* the study's mask, or the same mask function on a new column count */
+        const struct mrv_mask_info *mi = it->mask_nx ? &it->mask_info : &s->mask_info;
         mrv_strbuf_append(&b, "\"undersampling\":{\"pattern\":\"random\",\"acceleration\":");
         mrv_strbuf_json_number(&b, e->st->acceleration);
         mrv_strbuf_append(&b, ",\"center_fraction\":");
         mrv_strbuf_json_number(&b, e->st->center_fraction);
         mrv_strbuf_printf(&b, ",\"seed\":%llu,\"low_frequency_lines\":%zu,"
                               "\"lines_sampled\":%zu,\"lines_total\":%zu}}",
-                          (unsigned long long)s->mask_seed, s->mask_info.low_frequency,
-                          s->mask_info.sampled, s->mask.dims[0]);
+                          (unsigned long long)s->mask_seed, mi->low_frequency, mi->sampled,
+                          it->mask_nx ? it->mask_nx : s->mask.dims[0]);
     }
     if (!mrv_strbuf_ok(&b)) {
         mrv_strbuf_free(&b);
@@ -557,42 +702,21 @@ enum mrv_status mrv_engine_item_images(struct engine *e, struct item *it,
                                        struct mrv_error *err)
 {
     const struct case_slot *s = it->slot;
-    struct mrv_array k = {0}, own_mask = {0};
-    const struct mrv_array *mask = &s->mask;
-    const struct plan_entry *pe;
-    enum mrv_status st = mrv_array_copy(&k, &s->c.kspace, err);
-    if (st == MRV_OK)
-        st = perturb(e, it, &k, &pe, err);
-    const struct mrv_perturbation *p = it->inst->pert >= 0 ? e->perts[it->inst->pert] : NULL;
-    if (st == MRV_OK && p && p->mask && pe && !pe->image) {
-        st = mrv_array_alloc(&own_mask, MRV_U8, 1, &s->mask.dims[0], err);
-        if (st == MRV_OK && (st = p->mask(pe->plan, it->seed, s->mask.dims[0], own_mask.data,
-                                          err)) == MRV_OK)
-            mask = &own_mask;
-    }
+    struct recon_input ri;
+    enum mrv_status st = prepare_recon(e, it, &ri, err);
     if (st == MRV_OK) {
-        apply_mask(&k, mask->data);
         /* what the model was given, as a person would look at it */
-        st = mrv_recon_zero_filled(&k, input, err);
+        st = mrv_recon_zero_filled(&ri.k, input, err);
         if (st == MRV_OK)
-            st = crop_to_reference(input, &s->c.reference, err);
+            st = to_reference_grid(&ri, &s->c.reference, input, err);
     }
-    struct mrv_model_input in = {
-        .task = MRV_TASK_RECONSTRUCTION,
-        .kspace = &k,
-        .mask = mask,
-        .coil_maps = &s->c.coil_maps,
-        .spacing = s->c.spacing,
-        .out_ndim = 3,
-    };
-    memcpy(in.out_dims, s->c.reference.dims, 3 * sizeof in.out_dims[0]);
     for (int m = 0; st == MRV_OK && m < e->nm; m++) {
         struct mrv_error merr = {0};
         outputs[m] = (struct mrv_array){0};
-        if (mrv_model_infer(e->models[m], &in, &outputs[m], &merr) != MRV_OK)
+        if (mrv_model_infer(e->models[m], &ri.in, &outputs[m], &merr) != MRV_OK ||
+            to_reference_grid(&ri, &s->c.reference, &outputs[m], &merr) != MRV_OK)
             mrv_array_free(&outputs[m]); /* no panel for a failed call */
     }
-    mrv_array_free(&k);
-    mrv_array_free(&own_mask);
+    recon_input_free(&ri);
     return st;
 }

@@ -322,6 +322,10 @@ static enum mrv_status check_family(struct mrv_yaml *c, const yaml_node_t *at, c
         return mrv_yaml_fail(c, at, MRV_EINVAL, path,
                              "'%s' acts on images; a reconstruction study perturbs k-space",
                              name);
+    if (p->reshape && c->task == MRV_TASK_SEGMENTATION)
+        return mrv_yaml_fail(c, at, MRV_EINVAL, path,
+                             "'%s' changes the k-space shape; a segmentation study perturbs "
+                             "images", name);
     return MRV_OK;
 }
 
@@ -359,6 +363,10 @@ static enum mrv_status parse_family_or_chain(struct mrv_yaml *c, const yaml_node
                                  : mrv_yaml_fail(c, v, MRV_EINVAL, full,
                                                  "expected a family name, found %s",
                                                  mrv_yaml_kind(v));
+        if (s == MRV_OK && mrv_perturbation_find(name)->reshape)
+            s = mrv_yaml_fail(c, v, MRV_EINVAL, full,
+                              "'%s' changes the array shapes and runs alone, not in a chain",
+                              name);
         if (s == MRV_OK && !(ps->links[ps->nlinks++] = strdup(name)))
             s = mrv_error_set(c->err, MRV_ENOMEM, "out of memory");
         if (s != MRV_OK) {

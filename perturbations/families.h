@@ -18,6 +18,10 @@ extern const struct mrv_perturbation mrv_pert_fov_shift;  /* acquisition.c */
 extern const struct mrv_perturbation mrv_pert_scale;      /* acquisition.c */
 extern const struct mrv_perturbation mrv_pert_gamma;      /* acquisition.c */
 extern const struct mrv_perturbation mrv_pert_coil_dropout; /* coils.c */
+extern const struct mrv_perturbation mrv_pert_coil_compress; /* coils.c (reshape.h) */
+extern const struct mrv_perturbation mrv_pert_coil_subset;   /* coils.c (reshape.h) */
+extern const struct mrv_perturbation mrv_pert_resolution;    /* resolution.c (reshape.h) */
+extern const struct mrv_perturbation mrv_pert_resolution_zf; /* resolution.c (in place) */
 extern const struct mrv_perturbation mrv_pert_motion3d;   /* motion3d.c (image domain) */
 extern const struct mrv_perturbation mrv_pert_motion3dk;  /* motion3dk.c (3D k-space) */
 

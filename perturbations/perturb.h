@@ -61,6 +61,8 @@ struct mrv_drawn {
     double values[MRV_PERT_MAX_DRAWN];
 };
 
+struct mrv_reshape_ops; /* perturbations/reshape.h */
+
 struct mrv_perturbation {
     const char *name;
     const char *summary;
@@ -82,6 +84,10 @@ struct mrv_perturbation {
     enum mrv_status (*mask)(const void *plan, uint64_t seed, size_t ncols, uint8_t *mask,
                             struct mrv_error *err);
     unsigned layouts; /* MRV_LAYOUT_* bits; 0 = MRV_LAYOUT_KSPACE */
+    /* Optional (NULL for most families): families that change the array
+     * shapes (coil count, matrix size) cannot run in place; their execute()
+     * refuses with MRV_EMISUSE and these operations run them instead. */
+    const struct mrv_reshape_ops *reshape;
 };
 
 /* The registered families, in a fixed order; `*n` receives the count. */
