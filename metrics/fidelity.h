@@ -29,8 +29,9 @@
  * and the SSIMs average their map over window centres inside the mask
  * (R stays the maximum of the whole reference volume).
  *
- * All are thread-safe. SSIM allocates 11*nx doubles of scratch per call
- * (plus 5 planes for ssim3d); mrv_ssim2d returns NaN if that allocation
+ * All are thread-safe. SSIM allocates 9*nx doubles of scratch per call
+ * (plus 4 planes for ssim3d);
+ * mrv_ssim2d returns NaN if that allocation
  * fails, the registered metric MRV_ENOMEM.
  */
 #ifndef MRV_METRICS_FIDELITY_H
