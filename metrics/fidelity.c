@@ -457,8 +457,8 @@ FID_COMPUTE(hfen)
 
 #define FID_DESC(field, sum, def, unit_, higher)                                        \
     const struct mrv_metric mrv_metric_##field = {                                     \
-        .name = #field, .summary = sum, .definition = def, .unit = unit_,              \
-        .higher_is_better = higher,                                                    \
+        .name = #field, .summary = (sum), .definition = (def), .unit = (unit_),        \
+        .higher_is_better = (higher),                                                  \
         .direction = (higher) ? MRV_HIGHER_IS_BETTER : MRV_LOWER_IS_BETTER,            \
         .kind = MRV_METRIC_IMAGE, .compute = field##_compute, .eval = field##_eval}
 

@@ -58,10 +58,8 @@ struct surface {
 
 static void set_all(struct mrv_seg_result *r, const char *reason)
 {
-    struct mrv_metric_value *all[] = {&r->dice, &r->iou, &r->hd, &r->hd95,
-                                      &r->assd, &r->nsd, &r->rvd};
-    for (size_t i = 0; i < sizeof all / sizeof *all; i++)
-        *all[i] = (struct mrv_metric_value){NAN, reason};
+    const struct mrv_metric_value v = {NAN, reason};
+    r->dice = r->iou = r->hd = r->hd95 = r->assd = r->nsd = r->rvd = v;
 }
 
 static inline bool in_label(uint8_t v, int label)
@@ -326,7 +324,7 @@ static void summarise(struct mrv_seg_result *r, const struct mrv_metric_args *a,
     r->hd.value = hd;
     r->assd.value = sum / wsum;
     r->nsd.value = within / wsum;
-    if (a->surface == MRV_SURFACE_MONAI) {
+    if (!wa || !wb) { /* MONAI: unweighted points */
         double pa = percentile_linear(da, na, 0.95);
         double pb = percentile_linear(db, nb, 0.95);
         r->hd95.value = fmax(pa, pb);
@@ -468,6 +466,8 @@ enum mrv_status mrv_seg_evaluate(const struct mrv_metric_args *a, bool distances
         cells *= g.dims[d];
         corner_cells *= g.dims[d] + 1;
     }
+    if (cells == 0 || corner_cells == 0) /* cannot happen: A u B, so its box, is not empty */
+        return MRV_OK;
     bool dm_mode = a->surface == MRV_SURFACE_DEEPMIND;
     size_t gcells = dm_mode ? corner_cells : cells;
     /* Peak memory: the two crop masks (2 bytes per voxel) and one double
@@ -533,6 +533,8 @@ enum mrv_status mrv_seg_evaluate(const struct mrv_metric_args *a, bool distances
     }
     r->ref_surface = sa.n;
     r->out_surface = sb.n;
+    if (sa.n == 0 || sb.n == 0) /* a non-empty mask always has a surface */
+        goto done;
     free(masks);
     masks = NULL;
     double *dist = malloc((sa.n + sb.n) * sizeof *dist);
@@ -590,8 +592,8 @@ SEG_METRIC(nsd, true)
 
 #define SEG_DESC(field, sum, def, unit_, dir)                                           \
     const struct mrv_metric mrv_metric_##field = {                                     \
-        .name = #field, .summary = sum, .definition = def, .unit = unit_,              \
-        .higher_is_better = (dir) == MRV_HIGHER_IS_BETTER, .direction = dir,           \
+        .name = #field, .summary = (sum), .definition = (def), .unit = (unit_),        \
+        .higher_is_better = (dir) == MRV_HIGHER_IS_BETTER, .direction = (dir),         \
         .kind = MRV_METRIC_LABELS, .compute = field##_compute, .eval = field##_eval}
 
 SEG_DESC(dice, "Dice similarity coefficient per label",
