@@ -554,9 +554,11 @@ static enum mrv_status hfen3d_eval(const struct mrv_metric_args *a,
         return MRV_OK;
     }
     const size_t dims[3] = {vol.slices, vol.ny, vol.nx}, n = vol.count;
+    if (n == 0) /* volume_check refuses empty volumes */
+        return MRV_EINVAL;
     /* four volume-sized float64 buffers (input, two pass results, the
      * LoG) and one row */
-    double *buf = malloc((4 * n + vol.ny * vol.nx) * sizeof *buf);
+    double *buf = calloc(4 * n + vol.ny * vol.nx, sizeof *buf);
     if (!buf)
         return mrv_error_set(err, MRV_ENOMEM, "hfen3d: cannot allocate 4 x %zu doubles", n);
     double *in = buf, *t = buf + n, *u = buf + 2 * n, *acc = buf + 3 * n;
