@@ -501,10 +501,10 @@ static void conv_axis(double *restrict out, const double *restrict in, const siz
     /* axes 0 and 1: whole lines of the contiguous extent at a time */
     size_t n = dims[axis], st = axis == 0 ? dims[1] * dims[2] : dims[2];
     size_t outer = total / (n * st);
-    double *line = accumulate ? out + total : NULL; /* scratch row after out */
     for (size_t o = 0; o < outer; o++)
         for (size_t i = 0; i < n; i++) {
-            double *dst = accumulate ? line : out + (o * n + i) * st;
+            /* accumulating: sum into the scratch row after `out` first */
+            double *dst = out + (accumulate ? total : (o * n + i) * st);
             memset(dst, 0, st * sizeof *dst);
             for (long d = -r; d <= r; d++) {
                 long j = (long)i + d;
@@ -518,7 +518,7 @@ static void conv_axis(double *restrict out, const double *restrict in, const siz
             if (accumulate) {
                 double *o2 = out + (o * n + i) * st;
                 for (size_t e = 0; e < st; e++)
-                    o2[e] += scale * line[e];
+                    o2[e] += scale * dst[e];
             }
         }
 }
