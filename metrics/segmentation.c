@@ -154,21 +154,36 @@ static unsigned corner_code(const struct grid *g, const uint8_t *m, size_t k)
     return code;
 }
 
+/* The 2D codes of one corner row: `up` and `dn` are the pixel rows above
+ * and below it (a zero row outside the grid); code2d without the bounds
+ * tests, so the compiler vectorises it. */
+static void code_row(uint8_t *restrict c, const uint8_t *up, const uint8_t *dn, size_t nx)
+{
+    c[0] = (uint8_t)(4 * up[0] + dn[0]);
+    for (size_t j = 1; j < nx; j++)
+        c[j] = (uint8_t)(8 * up[j - 1] + 4 * up[j] + 2 * dn[j - 1] + dn[j]);
+    c[nx] = (uint8_t)(8 * up[nx - 1] + 2 * dn[nx - 1]);
+}
+
 /* Surface corners of mask m into idx; `codes` holds two planes of
- * (ny + 1) * (nx + 1) bytes (the 2D codes of planes z-1 and z). */
+ * (ny + 1) * (nx + 1) bytes (the 2D codes of planes z-1 and z) and a zero
+ * row of nx bytes. */
 static size_t deepmind_surface(const struct grid *g, const uint8_t *m, size_t *idx,
                                uint8_t *codes)
 {
     size_t nz = g->nd == 3 ? g->dims[0] : 1, ny = g->dims[g->nd - 2],
            nx = g->dims[g->nd - 1], cplane = (ny + 1) * (nx + 1), n = 0;
     unsigned full = g->nd == 3 ? 255 : 15;
-    uint8_t *prev = codes, *cur = codes + cplane;
+    uint8_t *prev = codes, *cur = codes + cplane, *zero = codes + 2 * cplane;
     memset(prev, 0, cplane);
+    memset(zero, 0, nx);
     for (size_t z = 0; z < nz + (g->nd == 3); z++) {
         const uint8_t *p = z < nz ? m + z * ny * nx : NULL;
-        for (size_t i = 0; i <= ny; i++)
-            for (size_t j = 0; j <= nx; j++)
-                cur[i * (nx + 1) + j] = p ? (uint8_t)code2d(p, ny, nx, i, j) : 0;
+        for (size_t i = 0; i <= ny; i++) {
+            const uint8_t *up = p && i > 0 ? p + (i - 1) * nx : zero;
+            const uint8_t *dn = p && i < ny ? p + i * nx : zero;
+            code_row(cur + i * (nx + 1), up, dn, nx);
+        }
         for (size_t c = 0; c < cplane; c++) {
             unsigned code = g->nd == 3 ? ((unsigned)prev[c] << 4) | cur[c] : cur[c];
             if (code != 0 && code != full)
@@ -476,7 +491,7 @@ enum mrv_status mrv_seg_evaluate(const struct mrv_metric_args *a, bool distances
      * of their own size, then serves both distance transforms; DeepMind
      * surfaces add two planes of corner codes and a weight per surfel. */
     size_t ny = g.dims[g.nd - 2], nx = g.dims[g.nd - 1];
-    size_t rowbytes = dm_mode ? 2 * (ny + 1) * (nx + 1) : nx;
+    size_t rowbytes = dm_mode ? 2 * (ny + 1) * (nx + 1) + nx : nx;
     uint8_t *masks = malloc(2 * cells);
     double *f = malloc(gcells * sizeof *f);
     uint8_t *rowbuf = malloc(rowbytes);
