@@ -2,8 +2,9 @@
  * against independent oracles: DeepMind surface-distance's published test
  * vectors (REFERENCES.md), hand-worked shifts, a brute-force distance
  * transform, and a scipy.ndimage implementation of the MONAI and DeepMind
- * conventions run live on random shapes (tests/metrics/oracle_segmentation.py,
- * skipped cleanly when Debian's python3 lacks scipy). */
+ * conventions run live on random shapes in 2D and 3D
+ * (tests/metrics/oracle_segmentation.py; golden values when Debian's python3
+ * lacks numpy, scipy or scikit-image). */
 #include "tests_util.h"
 
 #include <math.h>
@@ -364,7 +365,8 @@ static void make_blobs(uint8_t *a, uint8_t *b, size_t nz, size_t ny, size_t nx,
 static void scipy_oracle(void **state)
 {
     (void)state;
-    int live = tu_python_has("numpy,scipy"), checked = 0;
+    /* skimage: the oracle derives the 3D surfel areas from its marching cubes */
+    int live = tu_python_has("numpy,scipy,skimage"), checked = 0;
     char script[1024], ra[600], rb[600], args[2048], buf[1024];
     snprintf(script, sizeof script, "%s/tests/metrics/oracle_segmentation.py",
              MRV_SOURCE_DIR);
