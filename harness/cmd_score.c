@@ -64,7 +64,7 @@ static const char score_help[] =
     "  label maps:\n"
     "      --labels LIST         score these labels (1..255) in every file, e.g. 1,2,3\n"
     "      --tolerance MM        NSD tolerance in mm (default 1)\n"
-    "      --surface S           monai (default) or deepmind (2D only)\n"
+    "      --surface S           monai (default) or deepmind (2D and 3D)\n"
     "  -h, --help                this text\n";
 
 #define MAX_COLS 32

@@ -203,7 +203,7 @@ static enum mrv_status probs_eval(enum which what, const char *name,
         }
     }
     if (what == W_BRIER || what == W_NLL) {
-        double b, l;
+        double b = NAN, l = NAN;
         s = binary ? mrv_brier_nll(conf, corr, n, 1, &b, &l, err)
                    : mrv_brier_nll(pp, y, n, (int)C, &b, &l, err);
         if (s == MRV_OK)
@@ -235,7 +235,7 @@ done:
     }                                                                                  \
     MRV_METRIC_COMPUTE_FROM_EVAL(field)                                                \
     const struct mrv_metric mrv_metric_##field = {                                     \
-        .name = #field, .summary = sum, .definition = def, .unit = "",                 \
+        .name = #field, .summary = (sum), .definition = (def), .unit = "",             \
         .higher_is_better = false, .direction = MRV_LOWER_IS_BETTER,                   \
         .kind = MRV_METRIC_PROBS, .compute = field##_compute, .eval = field##_eval}
 

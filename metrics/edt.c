@@ -22,10 +22,11 @@ static enum mrv_status work_alloc(struct work *w, size_t maxn, struct mrv_error 
 {
     w->mem = malloc(maxn * ((5 + TILE) * sizeof(double) + sizeof(size_t)) +
                     2 * sizeof(double));
-    if (!w->mem)
-        return mrv_error_set(err, MRV_ENOMEM,
-                             "distance transform: cannot allocate scratch for %zu points",
-                             maxn);
+    if (!w->mem) {
+        mrv_error_set(err, MRV_ENOMEM,
+                      "distance transform: cannot allocate scratch for %zu points", maxn);
+        return MRV_ENOMEM;
+    }
     w->in = w->mem;
     w->out = w->in + maxn;
     w->z = w->out + maxn; /* maxn + 1 entries */
@@ -109,17 +110,23 @@ static enum mrv_status check(int ndim, const size_t dims[], const double spacing
                              const double *f, size_t *maxn, size_t *total,
                              struct mrv_error *err)
 {
-    if (ndim < 1 || ndim > 3 || !dims || !spacing || !f)
-        return mrv_error_set(err, MRV_EINVAL,
-                             "distance transform: %d dimensions; expected 1 to 3", ndim);
+    /* Outputs written and the status returned here, not through
+     * mrv_error_set, so every caller (and the analyser) sees them. */
     *maxn = 0;
     *total = 1;
+    if (ndim < 1 || ndim > 3 || !dims || !spacing || !f) {
+        mrv_error_set(err, MRV_EINVAL, "distance transform: %d dimensions; expected 1 to 3",
+                      ndim);
+        return MRV_EINVAL;
+    }
     for (int d = 0; d < ndim; d++) {
-        if (dims[d] == 0 || !(spacing[d] > 0) || !isfinite(spacing[d]))
-            return mrv_error_set(err, MRV_EINVAL,
-                                 "distance transform: axis %d has size %zu and spacing "
-                                 "%g mm; expected size >= 1 and spacing > 0",
-                                 d, dims[d], spacing[d]);
+        if (dims[d] == 0 || !(spacing[d] > 0) || !isfinite(spacing[d])) {
+            mrv_error_set(err, MRV_EINVAL,
+                          "distance transform: axis %d has size %zu and spacing "
+                          "%g mm; expected size >= 1 and spacing > 0",
+                          d, dims[d], spacing[d]);
+            return MRV_EINVAL;
+        }
         if (dims[d] > *maxn)
             *maxn = dims[d];
         *total *= dims[d];
@@ -323,8 +330,11 @@ static enum mrv_status edt_at(int ndim, const size_t dims[], const double spacin
         size_t k = envelope(&w, w.in, n0, s0);
         size_t j = 0;
         for (size_t t = b; t < e; t++) {
-            size_t i = order[t];
-            double q = (double)(qidx[i] / stride);
+            /* order[b..e) was filled for exactly the queries marked NaN above,
+             * which the analyser cannot follow through the NaN marker */
+            size_t i = order[t]; /* NOLINT(clang-analyzer-core.uninitialized.Assign) */
+            size_t plane = qidx[i] / stride; /* the query's index along axis 0 */
+            double q = (double)plane;
             if (k == SIZE_MAX) {
                 d2[i] = INFINITY;
                 continue;
@@ -353,11 +363,13 @@ enum mrv_status mrv_edt_points_at(int ndim, const size_t dims[], const double sp
                                   const size_t *qidx, double *d2, double *scratch,
                                   struct mrv_error *err)
 {
-    if ((nf > 0 && !fidx) || !scratch)
-        return mrv_error_set(err, MRV_EINVAL, "distance transform: NULL feature list");
+    if ((nf > 0 && !fidx) || !scratch || !dims) {
+        mrv_error_set(err, MRV_EINVAL, "distance transform: NULL feature list or dims");
+        return MRV_EINVAL;
+    }
     size_t total = 1;
     for (int d = 0; d < ndim && d < 3; d++)
-        total *= dims ? dims[d] : 0;
+        total *= dims[d];
     for (size_t i = 0; i < nf; i++)
         if (fidx[i] >= total || (i > 0 && fidx[i] <= fidx[i - 1]))
             return mrv_error_set(err, MRV_EINVAL,

@@ -25,12 +25,14 @@
  *   ssim3d = skimage on the 3D array: 7x7x7 window, sample covariance.
  *   MAE  = mean |ref - out|.   HFEN = ||LoG(ref - out)|| / ||LoG(ref)||,
  *        15x15 LoG sigma 1.5 per slice, zero padding (Ravishankar 2011).
- * With args.mask (u8, same shape), psnr/nmse/mae/hfen sum over mask voxels
+ *   hfen3d = the same with the 15x15x15 LoG of a 3D Gaussian, sigma 1.5
+ *        voxels, zero padding (four volume-sized float64 buffers).
+ * With args.mask (u8, same shape), psnr/nmse/mae/hfen/hfen3d sum over mask voxels
  * and the SSIMs average their map over window centres inside the mask
  * (R stays the maximum of the whole reference volume).
  *
- * All are thread-safe. SSIM allocates 11*nx doubles of scratch per call
- * (plus 5 planes for ssim3d); mrv_ssim2d returns NaN if that allocation
+ * All are thread-safe. SSIM allocates 9*nx doubles of scratch per call
+ * (plus 4 planes for ssim3d); mrv_ssim2d returns NaN if that allocation
  * fails, the registered metric MRV_ENOMEM.
  */
 #ifndef MRV_METRICS_FIDELITY_H
@@ -54,5 +56,6 @@ extern const struct mrv_metric mrv_metric_ssim_gauss;
 extern const struct mrv_metric mrv_metric_ssim3d;
 extern const struct mrv_metric mrv_metric_mae;
 extern const struct mrv_metric mrv_metric_hfen;
+extern const struct mrv_metric mrv_metric_hfen3d;
 
 #endif

@@ -55,10 +55,10 @@ enum mrv_surface {
      * percentile per direction, max of the two; every surface voxel weighs 1. */
     MRV_SURFACE_MONAI = 0,
     /* DeepMind surface-distance (Nikolov et al. 2021): surface points on
-     * voxel corners where the 2x2 neighbourhood is mixed, weighted by the
-     * marching-squares contour length; percentile without interpolation on
-     * the length-weighted distribution. 2D only in this version (3D:
-     * MRV_EINVAL, see docs). */
+     * voxel corners where the 2x2 (2D) or 2x2x2 (3D) neighbourhood is
+     * mixed, weighted by the marching-squares contour length or the
+     * marching-cubes surfel area; percentile without interpolation on the
+     * weighted distribution. */
     MRV_SURFACE_DEEPMIND = 1
 };
 

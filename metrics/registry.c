@@ -19,6 +19,7 @@ static const struct mrv_metric *const table[] = {
     &mrv_metric_ssim3d,
     &mrv_metric_mae,
     &mrv_metric_hfen,
+    &mrv_metric_hfen3d,
     /* segmentation (label maps, per label) */
     &mrv_metric_dice,
     &mrv_metric_iou,

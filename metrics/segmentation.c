@@ -18,6 +18,7 @@
 
 #include "core/stats.h"
 #include "metrics/edt.h"
+#include "metrics/surfel_table.h"
 
 /* The per-voxel passes (counts, crop, surfaces) are byte loops the compiler
  * vectorises at O3 only (GCC's O2 cost model leaves them scalar). */
@@ -57,10 +58,8 @@ struct surface {
 
 static void set_all(struct mrv_seg_result *r, const char *reason)
 {
-    struct mrv_metric_value *all[] = {&r->dice, &r->iou, &r->hd, &r->hd95,
-                                      &r->assd, &r->nsd, &r->rvd};
-    for (size_t i = 0; i < sizeof all / sizeof *all; i++)
-        *all[i] = (struct mrv_metric_value){NAN, reason};
+    const struct mrv_metric_value v = {NAN, reason};
+    r->dice = r->iou = r->hd = r->hd95 = r->assd = r->nsd = r->rvd = v;
 }
 
 static inline bool in_label(uint8_t v, int label)
@@ -120,38 +119,117 @@ static size_t monai_surface(const struct grid *g, const uint8_t *m, size_t *idx,
     return n;
 }
 
-/* DeepMind 2D: corners of the (ny+1) x (nx+1) corner grid whose four
- * neighbouring pixels are mixed; code bits top-left 8, top-right 4,
- * bottom-left 2, bottom-right 1; weight = marching-squares contour length
- * of that code (derived from the segment between edge midpoints: one
- * corner pixel or three give a half-diagonal, two side by side a full
- * side, two diagonal ones two half-diagonals). */
-static size_t deepmind_surface2d(const struct grid *g, const uint8_t *m, size_t *idx,
-                                 double *w)
+/* DeepMind surface-distance (surface_distance/metrics.py,
+ * compute_surface_distances): surfels sit on the corners of the voxel grid,
+ * (n + 1) per axis, and a corner's code is its 2x2(x2) neighbourhood
+ * correlated with [[8, 4], [2, 1]] in 2D (top-left 8 ... bottom-right 1)
+ * and [[[128, 64], [32, 16]], [[8, 4], [2, 1]]] in 3D, voxels outside the
+ * grid counting as background. A corner is on the surface when its code is
+ * neither 0 nor all ones. In 3D the code is the plane z-1's 2D code in the
+ * high nibble and plane z's in the low one (128 = (z-1, y-1, x-1)). */
+static inline unsigned pix(const uint8_t *p, size_t ny, size_t nx, size_t r, size_t c)
 {
-    size_t ny = g->dims[0], nx = g->dims[1], n = 0;
-    double vert = g->sp[0], horiz = g->sp[1];
-    double diag = 0.5 * sqrt(vert * vert + horiz * horiz);
-    double len[16];
-    for (int c = 0; c < 16; c++) {
-        int bits = __builtin_popcount((unsigned)c);
-        len[c] = bits == 1 || bits == 3 ? diag : 0;
+    return r < ny && c < nx && p[r * nx + c]; /* r, c = (size_t)-1: outside */
+}
+
+static unsigned code2d(const uint8_t *p, size_t ny, size_t nx, size_t i, size_t j)
+{
+    return 8 * pix(p, ny, nx, i - 1, j - 1) + 4 * pix(p, ny, nx, i - 1, j) +
+           2 * pix(p, ny, nx, i, j - 1) + pix(p, ny, nx, i, j);
+}
+
+/* The code of corner `k` (flat index into the corner grid). */
+static unsigned corner_code(const struct grid *g, const uint8_t *m, size_t k)
+{
+    size_t nz = g->nd == 3 ? g->dims[0] : 1, ny = g->dims[g->nd - 2],
+           nx = g->dims[g->nd - 1];
+    size_t j = k % (nx + 1), i = k / (nx + 1) % (ny + 1), z = k / ((nx + 1) * (ny + 1));
+    unsigned code = 0;
+    for (size_t dz = g->nd == 3 ? 1 : 0;; dz--) { /* plane z-1 (3D), then z */
+        size_t p = z - dz;
+        code = (code << 4) | (p < nz ? code2d(m + p * ny * nx, ny, nx, i, j) : 0);
+        if (dz == 0)
+            break;
     }
-    len[12] = len[3] = horiz;    /* top pair / bottom pair */
-    len[10] = len[5] = vert;     /* left pair / right pair */
-    len[9] = len[6] = 2 * diag;  /* diagonal pairs */
-    for (size_t i = 0; i <= ny; i++)
-        for (size_t j = 0; j <= nx; j++) {
-#define PIX(r, c) ((r) < ny && (c) < nx && m[(r) * nx + (c)])
-            int code = (i > 0 && j > 0 && PIX(i - 1, j - 1)) * 8 + (i > 0 && PIX(i - 1, j)) * 4 +
-                       (j > 0 && PIX(i, j - 1)) * 2 + PIX(i, j);
-#undef PIX
-            if (code != 0 && code != 15) {
-                idx[n] = i * (nx + 1) + j;
-                w[n++] = len[code];
-            }
+    return code;
+}
+
+/* The 2D codes of one corner row: `up` and `dn` are the pixel rows above
+ * and below it (a zero row outside the grid); code2d without the bounds
+ * tests, so the compiler vectorises it. */
+static void code_row(uint8_t *restrict c, const uint8_t *up, const uint8_t *dn, size_t nx)
+{
+    c[0] = (uint8_t)(4 * up[0] + dn[0]);
+    for (size_t j = 1; j < nx; j++)
+        c[j] = (uint8_t)(8 * up[j - 1] + 4 * up[j] + 2 * dn[j - 1] + dn[j]);
+    c[nx] = (uint8_t)(8 * up[nx - 1] + 2 * dn[nx - 1]);
+}
+
+/* Surface corners of mask m into idx; `codes` holds two planes of
+ * (ny + 1) * (nx + 1) bytes (the 2D codes of planes z-1 and z) and a zero
+ * row of nx bytes. */
+static size_t deepmind_surface(const struct grid *g, const uint8_t *m, size_t *idx,
+                               uint8_t *codes)
+{
+    size_t nz = g->nd == 3 ? g->dims[0] : 1, ny = g->dims[g->nd - 2],
+           nx = g->dims[g->nd - 1], cplane = (ny + 1) * (nx + 1), n = 0;
+    unsigned full = g->nd == 3 ? 255 : 15;
+    uint8_t *prev = codes, *cur = codes + cplane, *zero = codes + 2 * cplane;
+    memset(prev, 0, cplane);
+    memset(zero, 0, nx);
+    for (size_t z = 0; z < nz + (g->nd == 3); z++) {
+        const uint8_t *p = z < nz ? m + z * ny * nx : NULL;
+        for (size_t i = 0; i <= ny; i++) {
+            const uint8_t *up = p && i > 0 ? p + (i - 1) * nx : zero;
+            const uint8_t *dn = p && i < ny ? p + i * nx : zero;
+            code_row(cur + i * (nx + 1), up, dn, nx);
         }
+        for (size_t c = 0; c < cplane; c++) {
+            unsigned code = g->nd == 3 ? ((unsigned)prev[c] << 4) | cur[c] : cur[c];
+            if (code != 0 && code != full)
+                idx[n++] = z * cplane + c;
+        }
+        uint8_t *t = prev;
+        prev = cur;
+        cur = t;
+    }
     return n;
+}
+
+/* Surfel size per code, in mm (2D contour length) or mm^2 (3D area).
+ * 2D: marching-squares contour length (the segment between edge midpoints:
+ * one corner pixel or three give a half-diagonal, two side by side a full
+ * side, two diagonal ones two half-diagonals), as surface-distance's
+ * create_table_neighbour_code_to_contour_length. 3D: the sum over the
+ * code's marching-cubes triangles (metrics/surfel_table.h, generated by
+ * tests/metrics/gen_surfel_table.py) of |(n0 s1 s2, n1 s0 s2, n2 s0 s1)|,
+ * n the triangle's area vector in voxel units, as surface-distance's
+ * create_table_neighbour_code_to_surface_area. */
+static void surfel_sizes(const struct grid *g, double size[256])
+{
+    if (g->nd == 2) {
+        double vert = g->sp[0], horiz = g->sp[1];
+        double diag = 0.5 * sqrt(vert * vert + horiz * horiz);
+        for (int c = 0; c < 16; c++) {
+            int bits = __builtin_popcount((unsigned)c);
+            size[c] = bits == 1 || bits == 3 ? diag : 0;
+        }
+        size[12] = size[3] = horiz; /* top pair / bottom pair */
+        size[10] = size[5] = vert;  /* left pair / right pair */
+        size[9] = size[6] = 2 * diag; /* diagonal pairs */
+        return;
+    }
+    const double f[3] = {g->sp[1] * g->sp[2], g->sp[0] * g->sp[2], g->sp[0] * g->sp[1]};
+    for (int c = 0; c < 256; c++) {
+        double sum = 0;
+        for (int t = 0; t < SURFEL_MAX_TRIANGLES; t++) {
+            const uint8_t *n = surfel_triangles[c][t];
+            double a0 = n[0] * 0.125 * f[0], a1 = n[1] * 0.125 * f[1],
+                   a2 = n[2] * 0.125 * f[2];
+            sum += sqrt(a0 * a0 + a1 * a1 + a2 * a2);
+        }
+        size[c] = sum;
+    }
 }
 
 /* k-th smallest (0-based) of x[0..n-1], partially reordering x (Hoare's
@@ -261,7 +339,7 @@ static void summarise(struct mrv_seg_result *r, const struct mrv_metric_args *a,
     r->hd.value = hd;
     r->assd.value = sum / wsum;
     r->nsd.value = within / wsum;
-    if (a->surface == MRV_SURFACE_MONAI) {
+    if (!wa || !wb) { /* MONAI: unweighted points */
         double pa = percentile_linear(da, na, 0.95);
         double pb = percentile_linear(db, nb, 0.95);
         r->hd95.value = fmax(pa, pb);
@@ -335,11 +413,6 @@ enum mrv_status mrv_seg_evaluate(const struct mrv_metric_args *a, bool distances
         g.sp[0] = a->spacing[1];
         g.sp[1] = a->spacing[2];
     }
-    if (g.nd == 3 && distances && a->surface == MRV_SURFACE_DEEPMIND)
-        return mrv_error_set(err, MRV_EINVAL,
-                             "segmentation: DeepMind surfaces are implemented for 2D "
-                             "label maps only; expected surface 'monai' for a 3D volume");
-
     /* Counts and the bounding box of A u B in one pass (raster order, no
      * division per voxel). */
     size_t na = 0, nb = 0, nab = 0;
@@ -408,52 +481,75 @@ enum mrv_status mrv_seg_evaluate(const struct mrv_metric_args *a, bool distances
         cells *= g.dims[d];
         corner_cells *= g.dims[d] + 1;
     }
+    if (cells == 0 || corner_cells == 0) /* cannot happen: A u B, so its box, is not empty */
+        return MRV_OK;
     bool dm_mode = a->surface == MRV_SURFACE_DEEPMIND;
     size_t gcells = dm_mode ? corner_cells : cells;
     /* Peak memory: the two crop masks (2 bytes per voxel) and one double
      * per grid point, which first collects each surface's indices (a
      * size_t fits in a double's place) before they are copied to buffers
-     * of their own size, then serves both distance transforms. DeepMind's
-     * 2D weights need two more grid-sized buffers (2D only, small). */
+     * of their own size, then serves both distance transforms; DeepMind
+     * surfaces add two planes of corner codes and a weight per surfel. */
+    size_t ny = g.dims[g.nd - 2], nx = g.dims[g.nd - 1];
+    size_t rowbytes = dm_mode ? 2 * (ny + 1) * (nx + 1) + nx : nx;
     uint8_t *masks = malloc(2 * cells);
     double *f = malloc(gcells * sizeof *f);
-    uint8_t *rowbuf = malloc(g.dims[g.nd - 1]);
+    uint8_t *rowbuf = malloc(rowbytes);
     size_t *ia = NULL, *ib = NULL;
-    double *wa = dm_mode ? malloc(gcells * sizeof *wa) : NULL;
-    double *wb = dm_mode ? malloc(gcells * sizeof *wb) : NULL;
-    if (!masks || !f || !rowbuf || (dm_mode && (!wa || !wb))) {
+    double *wa = NULL, *wb = NULL;
+    if (!masks || !f || !rowbuf) {
         s = mrv_error_set(err, MRV_ENOMEM,
                           "segmentation: cannot allocate buffers for %zu voxels", gcells);
         goto done;
     }
     _Static_assert(sizeof(size_t) <= sizeof(double), "indices are staged in f");
     crop_masks(&g, ref, out, a->label, masks, masks + cells);
-    struct surface sa = {NULL, wa, 0}, sb = {NULL, wb, 0};
+    struct surface sa = {NULL, NULL, 0}, sb = {NULL, NULL, 0};
+    double size[256] = {0};
+    if (dm_mode)
+        surfel_sizes(&g, size);
     size_t edims[3];
     for (int d = 0; d < g.nd; d++)
         edims[d] = g.dims[d] + (dm_mode ? 1 : 0);
     size_t *stage = (size_t *)(void *)f;
     for (int side = 0; side < 2; side++) {
         const uint8_t *m = masks + (size_t)side * cells;
-        size_t n = dm_mode ? deepmind_surface2d(&g, m, stage, side ? wb : wa)
+        size_t n = dm_mode ? deepmind_surface(&g, m, stage, rowbuf)
                            : monai_surface(&g, m, stage, rowbuf);
         size_t *idx = malloc((n ? n : 1) * sizeof *idx);
-        if (!idx) {
+        double *w = dm_mode ? malloc((n ? n : 1) * sizeof *w) : NULL;
+        if (!idx || (dm_mode && !w)) {
+            free(idx);
+            free(w);
             s = mrv_error_set(err, MRV_ENOMEM,
                               "segmentation: cannot allocate %zu surface points", n);
             goto done;
         }
         memcpy(idx, stage, n * sizeof *idx);
+        double total = (double)n;
+        if (dm_mode) {
+            total = 0;
+            for (size_t i = 0; i < n; i++) {
+                w[i] = size[corner_code(&g, m, idx[i])];
+                total += w[i];
+            }
+        }
         if (side) {
             ib = idx;
+            wb = w;
             sb = (struct surface){ib, wb, n};
+            r->out_surface_size = total;
         } else {
             ia = idx;
+            wa = w;
             sa = (struct surface){ia, wa, n};
+            r->ref_surface_size = total;
         }
     }
     r->ref_surface = sa.n;
     r->out_surface = sb.n;
+    if (sa.n == 0 || sb.n == 0) /* a non-empty mask always has a surface */
+        goto done;
     free(masks);
     masks = NULL;
     double *dist = malloc((sa.n + sb.n) * sizeof *dist);
@@ -511,8 +607,8 @@ SEG_METRIC(nsd, true)
 
 #define SEG_DESC(field, sum, def, unit_, dir)                                           \
     const struct mrv_metric mrv_metric_##field = {                                     \
-        .name = #field, .summary = sum, .definition = def, .unit = unit_,              \
-        .higher_is_better = (dir) == MRV_HIGHER_IS_BETTER, .direction = dir,           \
+        .name = #field, .summary = (sum), .definition = (def), .unit = (unit_),        \
+        .higher_is_better = (dir) == MRV_HIGHER_IS_BETTER, .direction = (dir),         \
         .kind = MRV_METRIC_LABELS, .compute = field##_compute, .eval = field##_eval}
 
 SEG_DESC(dice, "Dice similarity coefficient per label",

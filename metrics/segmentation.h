@@ -31,6 +31,9 @@ struct mrv_seg_result {
     struct mrv_metric_value dice, iou, hd, hd95, assd, nsd, rvd;
     size_t ref_voxels, out_voxels, overlap_voxels;
     size_t ref_surface, out_surface; /* surface points (voxels or corners) */
+    /* total surface size: DeepMind contour length (mm, 2D) or surfel area
+     * (mm^2, 3D); MONAI the point count */
+    double ref_surface_size, out_surface_size;
 };
 
 /* All segmentation metrics of one label at once (args: reference and
@@ -38,10 +41,11 @@ struct mrv_seg_result {
  * `distances` false skips the surface work (dice, iou, rvd only; the
  * distance fields are then NULL with reason "not computed").
  * Errors: MRV_EINVAL for non-u8 or mismatched arrays, a label outside
- * 0..255, a non-positive spacing or tolerance, DeepMind surfaces on a 3D
- * volume; MRV_ENOMEM. Allocates about 10 bytes per voxel of the union's
- * bounding box (two crop masks and one double grid, i.e. a little over one
- * image-sized float64 buffer) plus about 24 bytes per surface point.
+ * 0..255, a non-positive spacing or tolerance; MRV_ENOMEM. Allocates
+ * about 10 bytes per voxel of the union's bounding box (two crop masks and
+ * one double grid, i.e. a little over one image-sized float64 buffer; for
+ * DeepMind surfaces the grid is the (n + 1)^d corners) plus about 32 bytes
+ * per surface point.
  * Thread-safe. */
 enum mrv_status mrv_seg_evaluate(const struct mrv_metric_args *args, bool distances,
                                  struct mrv_seg_result *r, struct mrv_error *err);

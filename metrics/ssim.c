@@ -32,14 +32,16 @@
 #define SSIM_K1 0.01
 #define SSIM_K2 0.03
 
+/* Four moment rows: x, y, xx + yy and xy. SSIM needs the variances only as
+ * their sum (vx + vy in the denominator), so the squares are filtered as
+ * one image: a fifth of the filtering work saved. */
 struct mom {
-    double *restrict x, *restrict y, *restrict xx, *restrict yy, *restrict xy;
+    double *restrict x, *restrict y, *restrict ss, *restrict xy;
 };
 
 static struct mom mom_at(double *base, size_t stride)
 {
-    return (struct mom){base, base + stride, base + 2 * stride, base + 3 * stride,
-                        base + 4 * stride};
+    return (struct mom){base, base + stride, base + 2 * stride, base + 3 * stride};
 }
 
 bool mrv_ssim_window_uniform(struct mrv_ssim_window *w, int win, bool sample_cov)
@@ -74,9 +76,11 @@ bool mrv_ssim_window_gauss(struct mrv_ssim_window *w, double sigma, bool sample_
     return true;
 }
 
+/* Layout: V (4 rows), H (4 rows), s (1 row), then for 3D windows the 4
+ * moment planes summed along z. */
 size_t mrv_ssim_scratch(size_t nz, size_t ny, size_t nx)
 {
-    return 11 * nx + (nz > 1 ? 5 * ny * nx : 0);
+    return 9 * nx + (nz > 1 ? 4 * ny * nx : 0);
 }
 
 /* V += sign * moments of the image rows (a, b). */
@@ -85,11 +89,10 @@ static void vadd_img(struct mom V, const float *restrict a, const float *restric
                      size_t nx, double sign)
 {
     for (size_t c = 0; c < nx; c++) {
-        double xa = a[c], xb = b[c]; /* float*float is exact in double */
+        double xa = a[c], xb = b[c];
         V.x[c] += sign * xa;
         V.y[c] += sign * xb;
-        V.xx[c] += sign * (xa * xa);
-        V.yy[c] += sign * (xb * xb);
+        V.ss[c] += sign * (xa * xa + xb * xb);
         V.xy[c] += sign * (xa * xb);
     }
 }
@@ -104,111 +107,149 @@ static void vslide_img(struct mom V, const float *restrict ai, const float *rest
         double xa = ai[c], xb = bi[c], ya = ao[c], yb = bo[c];
         V.x[c] += xa - ya;
         V.y[c] += xb - yb;
-        V.xx[c] += xa * xa - ya * ya;
-        V.yy[c] += xb * xb - yb * yb;
+        V.ss[c] += (xa * xa + xb * xb) - (ya * ya + yb * yb);
         V.xy[c] += xa * xb - ya * yb;
     }
 }
 
 /* V = sum_k w[k] * moments(row k), k < taps, rows nx apart: the vertical
- * Gaussian pass for one output row, accumulated in registers. */
-#define VGAUSS_BODY(TAPS)                                                               \
-    for (size_t c = 0; c < nx; c++) {                                                  \
-        double sx = 0, sy = 0, sxx = 0, syy = 0, sxy = 0;                              \
-        for (int k = 0; k < (TAPS); k++) {                                             \
-            double xa = a[(size_t)k * nx + c], xb = b[(size_t)k * nx + c], wk = w[k];  \
-            sx += wk * xa;                                                             \
-            sy += wk * xb;                                                             \
-            sxx += wk * (xa * xa);                                                     \
-            syy += wk * (xb * xb);                                                     \
-            sxy += wk * (xa * xb);                                                     \
-        }                                                                              \
-        V.x[c] = sx;                                                                   \
-        V.y[c] = sy;                                                                   \
-        V.xx[c] = sxx;                                                                 \
-        V.yy[c] = syy;                                                                 \
-        V.xy[c] = sxy;                                                                 \
-    }
-
-/* 11 taps (Wang et al.): the window is symmetric, so rows k and 10 - k
- * share their weight and one multiplication per moment. */
-MRV_CLONES
-static void vgauss11_img(struct mom V, const float *restrict a, const float *restrict b,
-                         size_t nx, const double *w)
-{
-    for (size_t c = 0; c < nx; c++) {
-        double x5 = a[5 * nx + c], y5 = b[5 * nx + c];
-        double sx = w[5] * x5, sy = w[5] * y5, sxx = w[5] * (x5 * x5),
-               syy = w[5] * (y5 * y5), sxy = w[5] * (x5 * y5);
-        for (int k = 0; k < 5; k++) {
-            double xa = a[(size_t)k * nx + c], xb = b[(size_t)k * nx + c];
-            double za = a[(size_t)(10 - k) * nx + c], zb = b[(size_t)(10 - k) * nx + c];
-            double wk = w[k];
-            sx += wk * (xa + za);
-            sy += wk * (xb + zb);
-            sxx += wk * (xa * xa + za * za);
-            syy += wk * (xb * xb + zb * zb);
-            sxy += wk * (xa * xb + za * zb);
-        }
-        V.x[c] = sx;
-        V.y[c] = sy;
-        V.xx[c] = sxx;
-        V.yy[c] = syy;
-        V.xy[c] = sxy;
-    }
-}
-
+ * Gaussian pass for one output row, accumulated in registers straight from
+ * the float rows (they stay in L1; a ring of double moment rows would not).
+ * The window is symmetric: rows k and taps-1-k share a multiplication. */
 MRV_CLONES
 static void vgauss_img(struct mom V, const float *restrict a, const float *restrict b,
                        size_t nx, int taps, const double *w)
 {
-    if (taps == 11) {
-        vgauss11_img(V, a, b, nx, w);
-        return;
+    size_t r = (size_t)taps / 2;
+    for (size_t c = 0; c < nx; c++) {
+        double xr = a[r * nx + c], yr = b[r * nx + c], wr = w[r];
+        double sx = wr * xr, sy = wr * yr, sss = wr * (xr * xr + yr * yr),
+               sxy = wr * (xr * yr);
+        for (size_t k = 0; k < r; k++) {
+            size_t kk = (size_t)taps - 1 - k;
+            double xa = a[k * nx + c], xb = b[k * nx + c];
+            double za = a[kk * nx + c], zb = b[kk * nx + c];
+            double wk = w[k];
+            sx += wk * (xa + za);
+            sy += wk * (xb + zb);
+            sss += wk * ((xa * xa + xb * xb) + (za * za + zb * zb));
+            sxy += wk * (xa * xb + za * zb);
+        }
+        V.x[c] = sx;
+        V.y[c] = sy;
+        V.ss[c] = sss;
+        V.xy[c] = sxy;
     }
-    VGAUSS_BODY(taps)
 }
 
-/* V += sign * (5 planes' row). */
+/* Eight doubles (one AVX-512 register; two AVX2 ones; four SSE2 ones in
+ * the portable clone), written with GCC's vector extensions so the
+ * register blocking below is explicit rather than left to the
+ * vectoriser (which spills with 22 live rows). */
+typedef double v8d __attribute__((vector_size(64)));
+typedef float v8f __attribute__((vector_size(32)));
+
+/* (pointers, not values: a 64-byte vector passed by value would change
+ * the ABI of the portable clone) */
+static inline void load8(v8d *out, const float *p)
+{
+    v8f f;
+    memcpy(&f, p, sizeof f);
+    *out = __builtin_convertvector(f, v8d);
+}
+
+/* One column's 11-tap vertical sums of output row 0 of (a, b): the scalar
+ * form of vgauss11_rows, same operations in the same order. */
+static void vgauss11_col(struct mom V, const float *a, const float *b, size_t nx,
+                         const double *w, size_t c)
+{
+    double x5 = a[5 * nx + c], y5 = b[5 * nx + c];
+    double sx = w[5] * x5, sy = w[5] * y5, sss = w[5] * (x5 * x5 + y5 * y5),
+           sxy = w[5] * (x5 * y5);
+    for (size_t k = 0; k < 5; k++) {
+        double xa = a[k * nx + c], xb = b[k * nx + c];
+        double za = a[(10 - k) * nx + c], zb = b[(10 - k) * nx + c];
+        double wk = w[k];
+        sx += wk * (xa + za);
+        sy += wk * (xb + zb);
+        sss += wk * ((xa * xa + xb * xb) + (za * za + zb * zb));
+        sxy += wk * (xa * xb + za * zb);
+    }
+    V.x[c] = sx;
+    V.y[c] = sy;
+    V.ss[c] = sss;
+    V.xy[c] = sxy;
+}
+
+/* The 11-tap vertical pass (Wang et al.'s window) for `nrows` (1 or 2)
+ * consecutive output rows at once: the 12 input rows' moments are formed
+ * once per column block and shared, so the squares of each input pixel
+ * are computed once per two output rows instead of once per row (the
+ * pass is arithmetic-bound). Bit-identical to vgauss11_col. */
+MRV_CLONES
+static void vgauss11_rows(struct mom V0, struct mom V1, const float *restrict a,
+                          const float *restrict b, size_t nx, const double *w, int nrows)
+{
+    const double w0 = w[0], w1 = w[1], w2 = w[2], w3 = w[3], w4 = w[4], w5 = w[5];
+    size_t c = 0;
+    for (; c + 8 <= nx; c += 8) {
+        v8d m[12][4];
+        for (int r = 0; r < 10 + nrows; r++) {
+            v8d xa, xb;
+            load8(&xa, a + (size_t)r * nx + c);
+            load8(&xb, b + (size_t)r * nx + c);
+            m[r][0] = xa;
+            m[r][1] = xb;
+            m[r][2] = xa * xa + xb * xb;
+            m[r][3] = xa * xb;
+        }
+        for (int o = 0; o < nrows; o++) {
+            struct mom V = o ? V1 : V0;
+            double *dst[4] = {V.x + c, V.y + c, V.ss + c, V.xy + c};
+            for (int j = 0; j < 4; j++) {
+                v8d t = w5 * m[o + 5][j];
+                t += w0 * (m[o][j] + m[o + 10][j]);
+                t += w1 * (m[o + 1][j] + m[o + 9][j]);
+                t += w2 * (m[o + 2][j] + m[o + 8][j]);
+                t += w3 * (m[o + 3][j] + m[o + 7][j]);
+                t += w4 * (m[o + 4][j] + m[o + 6][j]);
+                memcpy(dst[j], &t, sizeof t);
+            }
+        }
+    }
+    for (; c < nx; c++) {
+        vgauss11_col(V0, a, b, nx, w, c);
+        if (nrows == 2)
+            vgauss11_col(V1, a + nx, b + nx, nx, w, c);
+    }
+}
+
+/* V += sign * (the planes' row at off). */
 MRV_CLONES
 static void vadd_rows(struct mom V, struct mom Z, size_t off, size_t nx, double sign)
 {
     for (size_t c = 0; c < nx; c++) {
         V.x[c] += sign * Z.x[off + c];
         V.y[c] += sign * Z.y[off + c];
-        V.xx[c] += sign * Z.xx[off + c];
-        V.yy[c] += sign * Z.yy[off + c];
+        V.ss[c] += sign * Z.ss[off + c];
         V.xy[c] += sign * Z.xy[off + c];
     }
 }
 
 /* Horizontal window sums of one moment row. Each output is summed in
  * registers from `taps` neighbouring loads (no read-modify-write of h per
- * tap); the 7-tap uniform and 11-tap Gaussian windows get fixed-size
- * loops the compiler fully unrolls. A Gaussian window is symmetric, so
- * w[k] (v[c+k] + v[c+taps-1-k]) halves the multiplications. */
+ * tap). A Gaussian window is symmetric, so w[k] (v[c+k] + v[c+taps-1-k])
+ * halves the multiplications. */
 MRV_CLONES
 static void hsum(double *restrict h, const double *restrict v, size_t nout, int taps,
                  const double *w)
 {
-    if (!w && taps == 7) {
-        for (size_t c = 0; c < nout; c++)
-            h[c] = ((v[c] + v[c + 1]) + (v[c + 2] + v[c + 3])) +
-                   ((v[c + 4] + v[c + 5]) + v[c + 6]);
-    } else if (!w) {
+    if (!w) {
         for (size_t c = 0; c < nout; c++) {
             double t = v[c];
             for (int k = 1; k < taps; k++)
                 t += v[c + (size_t)k];
             h[c] = t;
-        }
-    } else if (taps == 11) {
-        const double w0 = w[0], w1 = w[1], w2 = w[2], w3 = w[3], w4 = w[4], w5 = w[5];
-        for (size_t c = 0; c < nout; c++) {
-            const double *x = v + c;
-            h[c] = ((w0 * (x[0] + x[10]) + w1 * (x[1] + x[9])) +
-                    (w2 * (x[2] + x[8]) + w3 * (x[3] + x[7]))) +
-                   (w4 * (x[4] + x[6]) + w5 * x[5]);
         }
     } else {
         int r = taps / 2;
@@ -226,64 +267,69 @@ struct consts {
     double inv, cov, c1, c2;
 };
 
-/* scikit-image's expressions, in its order, for a row of windows. */
+/* scikit-image's expressions for one window from its four filtered
+ * moments, with vx + vy formed as cov (E[xx + yy] - (ux^2 + uy^2)). For
+ * x == y this is exactly 2 vxy (doubling is exact in binary floating
+ * point), so ssim(x, x) == 1 bit for bit; swapping x and y swaps only the
+ * operands of commutative operations, so ssim(x, y) == ssim(y, x) too.
+ * It differs from scikit-image's vx + vy by rounding only (~1e-16 of the
+ * second moments). */
+static inline double ssim_px(double sx, double sy, double sss, double sxy,
+                             struct consts k)
+{
+    double ux = sx * k.inv, uy = sy * k.inv;
+    double q = ux * ux + uy * uy;
+    double vsum = k.cov * (sss * k.inv - q);
+    double vxy = k.cov * (sxy * k.inv - ux * uy);
+    double a1 = 2 * ux * uy + k.c1, a2 = 2 * vxy + k.c2;
+    double b1 = q + k.c1, b2 = vsum + k.c2;
+    return (a1 * a2) / (b1 * b2);
+}
+
 MRV_CLONES
 static void ssim_row(double *restrict s, struct mom H, size_t nout, struct consts k)
 {
-    for (size_t c = 0; c < nout; c++) {
-        double ux = H.x[c] * k.inv, uy = H.y[c] * k.inv;
-        double vx = k.cov * (H.xx[c] * k.inv - ux * ux);
-        double vy = k.cov * (H.yy[c] * k.inv - uy * uy);
-        double vxy = k.cov * (H.xy[c] * k.inv - ux * uy);
-        double a1 = 2 * ux * uy + k.c1, a2 = 2 * vxy + k.c2;
-        double b1 = ux * ux + uy * uy + k.c1, b2 = vx + vy + k.c2;
-        s[c] = (a1 * a2) / (b1 * b2);
-    }
+    for (size_t c = 0; c < nout; c++)
+        s[c] = ssim_px(H.x[c], H.y[c], H.ss[c], H.xy[c], k);
 }
 
 /* The 7-tap uniform window (scikit-image's default, fastMRI's SSIM) fused:
- * the five horizontal sums stay in registers and go straight into the SSIM
- * expression, the same operations in the same order as hsum + ssim_row. */
-#define HSUM7(v, c)                                                                     \
-    (((v[c] + v[c + 1]) + (v[c + 2] + v[c + 3])) + ((v[c + 4] + v[c + 5]) + v[c + 6]))
+ * the four horizontal sums stay in registers and go straight into the
+ * SSIM expression. */
+static inline double hsum7(const double *v)
+{
+    return ((v[0] + v[1]) + (v[2] + v[3])) + ((v[4] + v[5]) + v[6]);
+}
+
 MRV_CLONES
 static void ssim_row_u7(double *restrict s, struct mom V, size_t nout, struct consts k)
 {
-    for (size_t c = 0; c < nout; c++) {
-        double ux = HSUM7(V.x, c) * k.inv, uy = HSUM7(V.y, c) * k.inv;
-        double vx = k.cov * (HSUM7(V.xx, c) * k.inv - ux * ux);
-        double vy = k.cov * (HSUM7(V.yy, c) * k.inv - uy * uy);
-        double vxy = k.cov * (HSUM7(V.xy, c) * k.inv - ux * uy);
-        double a1 = 2 * ux * uy + k.c1, a2 = 2 * vxy + k.c2;
-        double b1 = ux * ux + uy * uy + k.c1, b2 = vx + vy + k.c2;
-        s[c] = (a1 * a2) / (b1 * b2);
-    }
+    for (size_t c = 0; c < nout; c++)
+        s[c] = ssim_px(hsum7(V.x + c), hsum7(V.y + c), hsum7(V.ss + c), hsum7(V.xy + c), k);
 }
 
 /* The 11-tap Gaussian window (Wang et al. 2004) fused likewise. */
-#define HSUM11(v, c)                                                                    \
-    (((w0 * (v[c] + v[c + 10]) + w1 * (v[c + 1] + v[c + 9])) +                          \
-      (w2 * (v[c + 2] + v[c + 8]) + w3 * (v[c + 3] + v[c + 7]))) +                      \
-     (w4 * (v[c + 4] + v[c + 6]) + w5 * v[c + 5]))
+static inline double hsum11(const double *v, const double *w)
+{
+    return ((w[0] * (v[0] + v[10]) + w[1] * (v[1] + v[9])) +
+            (w[2] * (v[2] + v[8]) + w[3] * (v[3] + v[7]))) +
+           (w[4] * (v[4] + v[6]) + w[5] * v[5]);
+}
+
 MRV_CLONES
 static void ssim_row_g11(double *restrict s, struct mom V, size_t nout, struct consts k,
                          const double *w)
 {
-    const double w0 = w[0], w1 = w[1], w2 = w[2], w3 = w[3], w4 = w[4], w5 = w[5];
-    for (size_t c = 0; c < nout; c++) {
-        double ux = HSUM11(V.x, c) * k.inv, uy = HSUM11(V.y, c) * k.inv;
-        double vx = k.cov * (HSUM11(V.xx, c) * k.inv - ux * ux);
-        double vy = k.cov * (HSUM11(V.yy, c) * k.inv - uy * uy);
-        double vxy = k.cov * (HSUM11(V.xy, c) * k.inv - ux * uy);
-        double a1 = 2 * ux * uy + k.c1, a2 = 2 * vxy + k.c2;
-        double b1 = ux * ux + uy * uy + k.c1, b2 = vx + vy + k.c2;
-        s[c] = (a1 * a2) / (b1 * b2);
-    }
+    const double wl[6] = {w[0], w[1], w[2], w[3], w[4], w[5]};
+    for (size_t c = 0; c < nout; c++)
+        s[c] = ssim_px(hsum11(V.x + c, wl), hsum11(V.y + c, wl), hsum11(V.ss + c, wl),
+                       hsum11(V.xy + c, wl), k);
 }
 
 /* From the vertical sums V of one output row: horizontal sums, the SSIM of
  * each window, and their (masked) sum. Eight partial sums keep the
- * reduction fast and its order fixed. */
+ * reduction fast and its order fixed. hbuf (4 nx) is used by windows
+ * other than u7 and g11 only. */
 static void finish_row(struct mom V, double *hbuf, double *s, size_t nx,
                        const struct mrv_ssim_window *w, struct consts k,
                        const uint8_t *mrow, double *sum, size_t *count)
@@ -298,8 +344,7 @@ static void finish_row(struct mom V, double *hbuf, double *s, size_t nx,
         const double *wt = w->uniform ? NULL : w->w;
         hsum(H.x, V.x, nout, w->taps, wt);
         hsum(H.y, V.y, nout, w->taps, wt);
-        hsum(H.xx, V.xx, nout, w->taps, wt);
-        hsum(H.yy, V.yy, nout, w->taps, wt);
+        hsum(H.ss, V.ss, nout, w->taps, wt);
         hsum(H.xy, V.xy, nout, w->taps, wt);
         ssim_row(s, H, nout, k);
     }
@@ -341,12 +386,28 @@ void mrv_ssim_slice(const float *a, const float *b, size_t ny, size_t nx,
 {
     struct consts k = make_consts(w, 2, data_range);
     struct mom V = mom_at(scratch, nx);
-    double *hbuf = scratch + 5 * nx, *s = scratch + 10 * nx;
-    size_t taps = (size_t)w->taps, pad = taps / 2;
+    double *hbuf = scratch + 4 * nx, *s = scratch + 8 * nx;
+    size_t taps = (size_t)w->taps, pad = taps / 2, nout = ny - taps + 1;
     *sum = 0;
     *count = 0;
+    if (!w->uniform && taps == 11) {
+        /* two output rows per vertical pass; the second row's sums go in
+         * hbuf, free until finish_row (which only needs it for other
+         * windows) */
+        struct mom V1 = mom_at(hbuf, nx);
+        for (size_t r0 = 0; r0 < nout; r0 += 2) {
+            int nrows = r0 + 1 < nout ? 2 : 1;
+            vgauss11_rows(V, V1, a + r0 * nx, b + r0 * nx, nx, w->w, nrows);
+            for (int o = 0; o < nrows; o++) {
+                size_t ro = r0 + (size_t)o;
+                finish_row(o ? V1 : V, NULL, s, nx, w, k,
+                           mask ? mask + (ro + pad) * nx : NULL, sum, count);
+            }
+        }
+        return;
+    }
     if (w->uniform) {
-        memset(scratch, 0, 5 * nx * sizeof *scratch);
+        memset(scratch, 0, 4 * nx * sizeof *scratch);
         for (size_t r = 0; r < taps; r++)
             vadd_img(V, a + r * nx, b + r * nx, nx, 1.0);
     }
@@ -369,21 +430,20 @@ void mrv_ssim_volume(const float *a, const float *b, size_t nz, size_t ny, size_
     struct consts k = make_consts(w, 3, data_range);
     size_t plane = ny * nx, taps = (size_t)w->taps, pad = taps / 2;
     struct mom V = mom_at(scratch, nx);
-    double *hbuf = scratch + 5 * nx, *s = scratch + 10 * nx;
-    struct mom Z = mom_at(scratch + 11 * nx, plane);
+    double *hbuf = scratch + 4 * nx, *s = scratch + 8 * nx;
+    struct mom Z = mom_at(scratch + 9 * nx, plane);
     *sum = 0;
     *count = 0;
     /* Z: window sums along z of the moment planes (rows of Z are updated
      * with the same kernel as V, one image row at a time). */
-    memset(Z.x, 0, 5 * plane * sizeof *Z.x);
+    memset(Z.x, 0, 4 * plane * sizeof *Z.x);
     for (size_t p = 0; p < taps; p++)
         for (size_t r = 0; r < ny; r++) {
-            struct mom Zr = {Z.x + r * nx, Z.y + r * nx, Z.xx + r * nx, Z.yy + r * nx,
-                             Z.xy + r * nx};
+            struct mom Zr = {Z.x + r * nx, Z.y + r * nx, Z.ss + r * nx, Z.xy + r * nx};
             vadd_img(Zr, a + p * plane + r * nx, b + p * plane + r * nx, nx, 1.0);
         }
     for (size_t p0 = 0;; p0++) {
-        memset(scratch, 0, 5 * nx * sizeof *scratch);
+        memset(scratch, 0, 4 * nx * sizeof *scratch);
         for (size_t r = 0; r < taps; r++)
             vadd_rows(V, Z, r * nx, nx, 1.0);
         for (size_t r0 = 0;; r0++) {
@@ -398,8 +458,7 @@ void mrv_ssim_volume(const float *a, const float *b, size_t nz, size_t ny, size_
         if (p0 + taps == nz)
             break;
         for (size_t r = 0; r < ny; r++) {
-            struct mom Zr = {Z.x + r * nx, Z.y + r * nx, Z.xx + r * nx, Z.yy + r * nx,
-                             Z.xy + r * nx};
+            struct mom Zr = {Z.x + r * nx, Z.y + r * nx, Z.ss + r * nx, Z.xy + r * nx};
             vadd_img(Zr, a + p0 * plane + r * nx, b + p0 * plane + r * nx, nx, -1.0);
             vadd_img(Zr, a + (p0 + taps) * plane + r * nx, b + (p0 + taps) * plane + r * nx,
                      nx, 1.0);
@@ -407,43 +466,75 @@ void mrv_ssim_volume(const float *a, const float *b, size_t nz, size_t ny, size_
     }
 }
 
-/* Eight lanes of max and non-finite flags, combined at the end: a shape the
- * compiler vectorises (a plain running max of floats it may not reorder). */
+/* Eight lanes of max and non-finite flags, combined at the end, in
+ * explicit vectors (the auto-vectoriser leaves a float max scalar: it may
+ * not reorder it). Bits: a float is Inf or NaN when its exponent bits are
+ * all ones. */
+typedef uint32_t v8u __attribute__((vector_size(32)));
+typedef int32_t v8i __attribute__((vector_size(32)));
+
+static inline void scan8(const float *p, v8f *m, v8u *bad)
+{
+    v8f f;
+    v8u u;
+    memcpy(&f, p, sizeof f);
+    memcpy(&u, p, sizeof u);
+    v8i gt = f > *m; /* -1 where greater; false for NaN */
+    v8i fi, mi;
+    memcpy(&fi, &f, sizeof fi);
+    memcpy(&mi, m, sizeof mi);
+    mi = (fi & gt) | (mi & ~gt);
+    memcpy(m, &mi, sizeof mi);
+    *bad |= (u & 0x7f800000u) == 0x7f800000u;
+}
+
+static inline void finite8(const float *p, v8u *bad)
+{
+    v8u u;
+    memcpy(&u, p, sizeof u);
+    *bad |= (u & 0x7f800000u) == 0x7f800000u;
+}
+
 MRV_CLONES
 void mrv_fidelity_scan(const float *ref, const float *out, size_t n, float *max_ref,
                        bool *ref_bad, bool *out_bad)
 {
-    float m[8];
-    uint32_t br[8] = {0}, bo[8] = {0};
-    for (int j = 0; j < 8; j++)
-        m[j] = -INFINITY;
+    /* four independent chains: the compare-and-select latency, not the
+     * loads, would bound a single one */
+    const v8f ninf = {-INFINITY, -INFINITY, -INFINITY, -INFINITY,
+                      -INFINITY, -INFINITY, -INFINITY, -INFINITY};
+    v8f m0 = ninf, m1 = ninf, m2 = ninf, m3 = ninf;
+    v8u b0 = {0}, b1 = {0}, b2 = {0}, b3 = {0}, bo = {0};
     size_t i = 0;
-    for (; i + 8 <= n; i += 8)
-        for (int j = 0; j < 8; j++) {
-            uint32_t ur, uo = 0;
-            memcpy(&ur, &ref[i + (size_t)j], sizeof ur);
-            if (out)
-                memcpy(&uo, &out[i + (size_t)j], sizeof uo);
-            br[j] |= (ur & 0x7f800000u) == 0x7f800000u;
-            bo[j] |= (uo & 0x7f800000u) == 0x7f800000u;
-            float r = ref[i + (size_t)j];
-            m[j] = r > m[j] ? r : m[j];
-        }
-    for (; i < n; i++) {
-        uint32_t ur, uo = 0;
-        memcpy(&ur, &ref[i], sizeof ur);
-        if (out)
-            memcpy(&uo, &out[i], sizeof uo);
-        br[0] |= (ur & 0x7f800000u) == 0x7f800000u;
-        bo[0] |= (uo & 0x7f800000u) == 0x7f800000u;
-        m[0] = ref[i] > m[0] ? ref[i] : m[0];
+    for (; i + 32 <= n; i += 32) {
+        scan8(ref + i, &m0, &b0);
+        scan8(ref + i + 8, &m1, &b1);
+        scan8(ref + i + 16, &m2, &b2);
+        scan8(ref + i + 24, &m3, &b3);
     }
-    float mx = m[0];
-    uint32_t r = br[0], o = bo[0];
-    for (int j = 1; j < 8; j++) {
-        mx = m[j] > mx ? m[j] : mx;
-        r |= br[j];
+    for (; i + 8 <= n; i += 8)
+        scan8(ref + i, &m0, &b0);
+    if (out)
+        for (size_t j = 0; j + 8 <= n; j += 8)
+            finite8(out + j, &bo);
+    b0 |= (b1 | b2) | b3;
+    float mx = -INFINITY;
+    uint32_t r = 0, o = 0;
+    for (int j = 0; j < 8; j++) {
+        float t = m0[j] > m1[j] ? m0[j] : m1[j], u = m2[j] > m3[j] ? m2[j] : m3[j];
+        t = t > u ? t : u;
+        mx = t > mx ? t : mx;
+        r |= b0[j];
         o |= bo[j];
+    }
+    for (size_t j = i; j < n; j++) { /* the tail */
+        uint32_t ur, uo = 0;
+        memcpy(&ur, &ref[j], sizeof ur);
+        if (out)
+            memcpy(&uo, &out[j], sizeof uo);
+        r |= (ur & 0x7f800000u) == 0x7f800000u;
+        o |= (uo & 0x7f800000u) == 0x7f800000u;
+        mx = ref[j] > mx ? ref[j] : mx;
     }
     *max_ref = mx;
     *ref_bad = r != 0;

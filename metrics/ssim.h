@@ -11,6 +11,9 @@
  * Windows: uniform win^d (skimage default 7) or Gaussian (Wang et al. 2004:
  * sigma 1.5, scipy gaussian_filter truncate 3.5 -> radius 5, 11 taps,
  * weights exp(-k^2 / 2 sigma^2) normalised to sum 1 per axis).
+ * Here four moments are filtered: x, y, xx + yy and xy (the variances
+ * enter S only as vx + vy = cov (f(xx + yy) - (ux^2 + uy^2))), which
+ * differs from the five-moment form by rounding only.
  * Arithmetic: float64, no FMA contraction, so ssim(x, x) == 1 and
  * ssim(x, y) == ssim(y, x) bit for bit.
  */
@@ -37,7 +40,7 @@ bool mrv_ssim_window_uniform(struct mrv_ssim_window *w, int win, bool sample_cov
 bool mrv_ssim_window_gauss(struct mrv_ssim_window *w, double sigma, bool sample_cov);
 
 /* Doubles of scratch the kernels need for a (nz, ny, nx) input (nz = 1 for
- * 2D slices). */
+ * 2D slices): 9 rows, plus 4 planes for 3D windows. */
 size_t mrv_ssim_scratch(size_t nz, size_t ny, size_t nx);
 
 /* Sum of the SSIM map over the valid (cropped) windows of one 2D slice, and

@@ -2,7 +2,8 @@
 
 Usage: oracle_fidelity_ext.py REF.f32 OUT.f32 MASK.u8 SLICES NY NX
 Raw little-endian float32 volumes and a uint8 mask, C order.
-Prints "ssim_gauss ssim3d mae hfen ssim_masked" (17 significant digits):
+Prints "ssim_gauss ssim3d mae hfen ssim_masked hfen3d hfen3d_masked" (17
+significant digits):
   ssim_gauss  mean over slices of skimage structural_similarity(
               gaussian_weights=True, sigma=1.5, use_sample_covariance=False),
               data_range = reference volume max
@@ -12,6 +13,11 @@ Prints "ssim_gauss ssim3d mae hfen ssim_masked" (17 significant digits):
               15, 1.5) built here, scipy.ndimage.convolve mode='constant'
   ssim_masked mean of the full skimage SSIM map (win 7) over mask voxels
               inside the cropped border, pooled over slices
+  hfen3d      the same as hfen with the explicit 15x15x15 kernel of the 3D
+              LoG (Gaussian normalised to sum 1, times (r^2 - 3 sigma^2) /
+              sigma^4, minus its mean), sigma 1.5 voxels, one
+              scipy.ndimage.convolve over the volume, mode='constant'
+  hfen3d_masked  hfen3d with both norms summed over mask voxels only
 """
 import sys
 
@@ -26,6 +32,16 @@ def fspecial_log(size=15, sigma=1.5):
     h = np.exp(-(x * x + y * y) / (2 * sigma * sigma))
     h /= h.sum()
     h1 = h * (x * x + y * y - 2 * sigma * sigma) / sigma ** 4
+    return h1 - h1.sum() / h1.size
+
+
+def log3d(size=15, sigma=1.5):
+    r = (size - 1) // 2
+    z, y, x = np.mgrid[-r:r + 1, -r:r + 1, -r:r + 1].astype(np.float64)
+    r2 = x * x + y * y + z * z
+    h = np.exp(-r2 / (2 * sigma * sigma))
+    h /= h.sum()
+    h1 = h * (r2 - 3 * sigma * sigma) / sigma ** 4
     return h1 - h1.sum() / h1.size
 
 
@@ -56,7 +72,12 @@ def main(argv):
         m[:, :3] = m[:, -3:] = False
         tot += smap[m].sum()
         cnt += m.sum()
-    print(" ".join("%.17g" % v for v in (g, s3, mae, hfen, tot / cnt)))
+    k3 = log3d()
+    lr3 = ndimage.convolve(gt, k3, mode="constant")
+    lo3 = ndimage.convolve(pr, k3, mode="constant")
+    hfen3d = np.sqrt(((lr3 - lo3) ** 2).sum()) / np.sqrt((lr3 ** 2).sum())
+    hfen3dm = np.sqrt(((lr3 - lo3)[mask] ** 2).sum()) / np.sqrt((lr3[mask] ** 2).sum())
+    print(" ".join("%.17g" % v for v in (g, s3, mae, hfen, tot / cnt, hfen3d, hfen3dm)))
 
 
 if __name__ == "__main__":

@@ -4,10 +4,11 @@ formulas; neither package is needed).
 
 Usage: oracle_segmentation.py REF.u8 OUT.u8 NZ NY NX DZ DY DX TOL MODE
 REF/OUT: raw uint8 label maps (NZ, NY, NX) C order, scored as mask != 0
-(NZ == 1: 2D). MODE: monai | deepmind (2D only).
+(NZ == 1: 2D). MODE: monai | deepmind.
 Prints "dice iou hd hd95 assd nsd" (17 significant digits).
 """
 import math
+import os
 import sys
 
 import numpy as np
@@ -28,9 +29,8 @@ def monai(a, b, sp, tol):
     return hd, hd95, both.mean(), nsd
 
 
-def deepmind2d(a, b, sp, tol):
-    # surface-distance: corners with a mixed 2x2 neighbourhood (pad 1, kernel
-    # [[8,4],[2,1]]), weighted by the marching-squares contour length.
+def contour_lengths(sp):
+    # surface-distance's create_table_neighbour_code_to_contour_length.
     vert, horiz = sp
     diag = 0.5 * math.sqrt(vert ** 2 + horiz ** 2)
     table = np.zeros(16)
@@ -40,11 +40,36 @@ def deepmind2d(a, b, sp, tol):
     table[0b1100] = table[0b0011] = horiz
     table[0b1010] = table[0b0101] = vert
     table[0b1001] = table[0b0110] = 2 * diag
+    return table
+
+
+def surfel_areas(sp):
+    # surface-distance's create_table_neighbour_code_to_surface_area, with
+    # the triangles derived live from scikit-image's marching cubes (the
+    # same derivation as tests/metrics/gen_surfel_table.py, which makes the
+    # header the C code compiles; test_surfel_table.py compares the two).
+    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+    import gen_surfel_table
+    f = np.array([sp[1] * sp[2], sp[0] * sp[2], sp[0] * sp[1]])
+    return np.array([sum(np.linalg.norm(np.array(t) / 8.0 * f)
+                         for t in gen_surfel_table.triangles(c)) for c in range(256)])
+
+
+def deepmind(a, b, sp, tol):
+    # surface-distance: corners with a mixed 2x2(x2) neighbourhood (mask
+    # padded by one at the end, ndimage.correlate with the code kernel,
+    # constant 0 outside), weighted by contour length / surfel area.
+    if a.ndim == 2:
+        kernel, full, table = np.array([[8, 4], [2, 1]]), 15, contour_lengths(sp)
+    else:
+        kernel = np.array([[[128, 64], [32, 16]], [[8, 4], [2, 1]]])
+        full, table = 255, surfel_areas(sp)
 
     def corners(m):
-        p = np.pad(m.astype(np.int64), 1)
-        code = 8 * p[:-1, :-1] + 4 * p[:-1, 1:] + 2 * p[1:, :-1] + p[1:, 1:]
-        border = (code != 0) & (code != 15)
+        p = np.zeros(np.array(m.shape) + 1, np.uint8)
+        p[tuple(slice(0, n) for n in m.shape)] = m
+        code = ndimage.correlate(p, kernel, mode="constant", cval=0)
+        border = (code != 0) & (code != full)
         return border, table[code]
 
     ba, la = corners(a)
@@ -79,7 +104,7 @@ def main(argv):
     inter = (a & b).sum()
     dice = 2 * inter / (a.sum() + b.sum())
     iou = inter / (a | b).sum()
-    hd, hd95, assd, nsd = (monai if mode == "monai" else deepmind2d)(a, b, sp, tol)
+    hd, hd95, assd, nsd = (monai if mode == "monai" else deepmind)(a, b, sp, tol)
     print(" ".join("%.17g" % v for v in (dice, iou, hd, hd95, assd, nsd)))
 
 

@@ -1,5 +1,5 @@
 /* tests/metrics/test_fidelity_ext.c — SSIM (Wang 2004 Gaussian form, 3D,
- * masked), MAE and HFEN against independent oracles: REFERENCES.md's
+ * masked), MAE, HFEN and 3D HFEN against independent oracles: REFERENCES.md's
  * Gaussian-SSIM vector, the laws every metric obeys, and scikit-image /
  * scipy.ndimage live (tests/metrics/oracle_fidelity_ext.py; skipped cleanly
  * when Debian's python3 lacks them). */
@@ -63,6 +63,8 @@ static void gaussian_vector(void **state)
     assert_close(v.value, 10.0, 0);
     v = run(&mrv_metric_hfen, x, x, NULL, 1, 16, 16);
     assert_close(v.value, 0.0, 0);
+    v = run(&mrv_metric_hfen3d, x, x, NULL, 1, 16, 16);
+    assert_close(v.value, 0.0, 0);
 }
 
 static void laws(void **state)
@@ -82,12 +84,12 @@ static void laws(void **state)
         assert_true(run(ms[m], a, b, NULL, NZ, NY, NX).value ==
                     run(ms[m], b, a, NULL, NZ, NY, NX).value);
     }
-    /* A mask of every voxel = no mask for psnr/nmse/mae/hfen. */
+    /* A mask of every voxel = no mask for psnr/nmse/mae/hfen/hfen3d. */
     static uint8_t all[N];
     memset(all, 1, N);
     const struct mrv_metric *pm[] = {&mrv_metric_psnr, &mrv_metric_nmse, &mrv_metric_mae,
-                                     &mrv_metric_hfen};
-    for (int m = 0; m < 4; m++)
+                                     &mrv_metric_hfen, &mrv_metric_hfen3d};
+    for (int m = 0; m < 5; m++)
         assert_close(run(pm[m], a, b, all, NZ, NY, NX).value,
                      run(pm[m], a, b, NULL, NZ, NY, NX).value, 1e-12);
     /* Empty mask: NULL with a reason. */
@@ -128,7 +130,7 @@ static void live_oracle(void **state)
             b[i] = (float)(a[i] + 8 * (lcg_uniform(&g) - 0.5));
             m[i] = (x - nx / 2) * (x - nx / 2) + (y - ny / 2) * (y - ny / 2) < ny * nx / 6;
         }
-        double o[5];
+        double o[7];
         if (live) {
             FILE *f = fopen(pa, "wb");
             fwrite(a, sizeof *a, n, f);
@@ -141,13 +143,13 @@ static void live_oracle(void **state)
             fclose(f);
             snprintf(args, sizeof args, "%s %s %s %zu %zu %zu", pa, pb, pm, nz, ny, nx);
             int rc = tu_python_run(script, args, buf, sizeof buf);
-            if (rc != 0 ||
-                sscanf(buf, "%lf %lf %lf %lf %lf", &o[0], &o[1], &o[2], &o[3], &o[4]) != 5)
+            if (rc != 0 || sscanf(buf, "%lf %lf %lf %lf %lf %lf %lf", &o[0], &o[1], &o[2],
+                                  &o[3], &o[4], &o[5], &o[6]) != 7)
                 fail_msg("oracle failed (rc %d): %s", rc, buf);
         }
         char id[32];
         snprintf(id, sizeof id, "case%d", c);
-        if (!golden_resolve("metrics", "fidelity_ext", id, live, o, 5, 1e-12)) {
+        if (!golden_resolve("metrics", "fidelity_ext", id, live, o, 7, 1e-12)) {
             free(a);
             free(b);
             free(m);
@@ -160,6 +162,8 @@ static void live_oracle(void **state)
         assert_close(run(&mrv_metric_mae, a, b, NULL, nz, ny, nx).value, o[2], 1e-10);
         assert_close(run(&mrv_metric_hfen, a, b, NULL, nz, ny, nx).value, o[3], 1e-10);
         assert_close(run(&mrv_metric_ssim, a, b, m, nz, ny, nx).value, o[4], 1e-10);
+        assert_close(run(&mrv_metric_hfen3d, a, b, NULL, nz, ny, nx).value, o[5], 1e-10);
+        assert_close(run(&mrv_metric_hfen3d, a, b, m, nz, ny, nx).value, o[6], 1e-10);
         free(a);
         free(b);
         free(m);

@@ -19,6 +19,7 @@ EXPECTED = {
     "ssim3d": ("image", "higher is better"),
     "mae": ("image", "lower is better"),
     "hfen": ("image", "lower is better"),
+    "hfen3d": ("image", "lower is better"),
     "dice": ("labels", "higher is better"),
     "iou": ("labels", "higher is better"),
     "hd": ("labels", "lower is better"),

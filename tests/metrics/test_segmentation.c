@@ -2,8 +2,9 @@
  * against independent oracles: DeepMind surface-distance's published test
  * vectors (REFERENCES.md), hand-worked shifts, a brute-force distance
  * transform, and a scipy.ndimage implementation of the MONAI and DeepMind
- * conventions run live on random shapes (tests/metrics/oracle_segmentation.py,
- * skipped cleanly when Debian's python3 lacks scipy). */
+ * conventions run live on random shapes in 2D and 3D
+ * (tests/metrics/oracle_segmentation.py; golden values when Debian's python3
+ * lacks numpy, scipy or scikit-image). */
 #include "tests_util.h"
 
 #include <math.h>
@@ -90,6 +91,110 @@ static void deepmind_vector_3d_monai(void **state)
     free(b);
 }
 
+/* DeepMind surface_distance_test.py, SurfaceDistance3DTest: single voxels
+ * at (50, 60, 70) and (50, 60, 72) in 128^3, spacing (3, 2, 1): HD 2,
+ * HD95 2, ASD 1.5 both ways, NSD@1mm 0.5, Dice 0; and
+ * test_two_cubes_shifted_by_one_pixel: 100^3, gt [0:50], pred [0:51],
+ * spacing (2, 1, 1): HD 2, HD95 2, NSD@1mm 0.836, Dice 0.990, ASD 0.322
+ * (gt to pred) and 0.339 (pred to gt), all to the 3 places the library's
+ * test asserts. Our ASSD pools both directions, weighted by area:
+ * (A_gt 0.322 + A_pred 0.339) / (A_gt + A_pred). */
+static void deepmind_vectors_3d(void **state)
+{
+    (void)state;
+    size_t n = 128 * 128 * 128;
+    uint8_t *a = calloc(n, 1), *b = calloc(n, 1);
+    assert_non_null(a);
+    assert_non_null(b);
+    a[(50 * 128 + 60) * 128 + 70] = 1;
+    b[(50 * 128 + 60) * 128 + 72] = 1;
+    const double sp1[3] = {3, 2, 1};
+    struct mrv_seg_result r = eval(a, b, 128, 128, 128, sp1, 1.0, MRV_SURFACE_DEEPMIND, 0);
+    assert_close(r.hd.value, 2.0, 1e-12);
+    assert_close(r.hd95.value, 2.0, 1e-12);
+    assert_close(r.assd.value, 1.5, 1e-12);
+    assert_close(r.nsd.value, 0.5, 1e-12);
+    assert_true(r.dice.value == 0);
+    free(a);
+    free(b);
+
+    n = 100 * 100 * 100;
+    a = calloc(n, 1);
+    b = calloc(n, 1);
+    assert_non_null(a);
+    assert_non_null(b);
+    memset(a, 1, 50 * 100 * 100);
+    memset(b, 1, 51 * 100 * 100);
+    const double sp2[3] = {2, 1, 1};
+    r = eval(a, b, 100, 100, 100, sp2, 1.0, MRV_SURFACE_DEEPMIND, 0);
+    assert_close(r.hd.value, 2.0, 1e-12);
+    assert_close(r.hd95.value, 2.0, 1e-12);
+    assert_close(r.nsd.value, 0.836, 5e-4);
+    assert_close(r.dice.value, 0.990, 5e-4);
+    double pooled = (r.ref_surface_size * 0.322 + r.out_surface_size * 0.339) /
+                    (r.ref_surface_size + r.out_surface_size);
+    assert_close(r.assd.value, pooled, 1e-3);
+    free(a);
+    free(b);
+}
+
+/* Surfel areas against geometry. A box of n0 x n1 x n2 voxels: the
+ * marching-cubes surface runs through the midpoints between inside and
+ * outside voxel centres, i.e. on the box's faces, with the 12 edges
+ * chamfered at 45 degrees in index space and the 8 corners cut by one
+ * triangle. By hand, with spacing s:
+ *   faces    2 [(n1-1)s1 (n2-1)s2 + (n0-1)s0 (n2-1)s2 + (n0-1)s0 (n1-1)s1]
+ *   edges    4 (n2-1)s2 |(s0, s1)|/2 + 4 (n1-1)s1 |(s0, s2)|/2
+ *            + 4 (n0-1)s0 |(s1, s2)|/2
+ *   corners  8 |(s1 s2, s0 s2, s0 s1)| / 8
+ * A ball of radius R: 4 pi R^2 up to the known bias of marching cubes on a
+ * binary volume (it overestimates the area of digitized smooth surfaces by
+ * a few per cent: Lindblad, Image Vis Comput 23:111, 2005, Table 3). */
+static void deepmind_areas_3d(void **state)
+{
+    (void)state;
+    enum { NZ = 12, NY = 15, NX = 17 };
+    static uint8_t a[NZ * NY * NX], b[NZ * NY * NX];
+    const size_t n0 = 5, n1 = 9, n2 = 11;
+    for (size_t z = 3; z < 3 + n0; z++)
+        for (size_t y = 2; y < 2 + n1; y++)
+            for (size_t x = 4; x < 4 + n2; x++)
+                a[(z * NY + y) * NX + x] = b[(z * NY + y) * NX + x + 1] = 1;
+    const double s[3] = {1.5, 0.9, 0.7};
+    double l0 = (double)(n0 - 1) * s[0], l1 = (double)(n1 - 1) * s[1],
+           l2 = (double)(n2 - 1) * s[2];
+    double faces = 2 * (l1 * l2 + l0 * l2 + l0 * l1);
+    double edges = 2 * l2 * hypot(s[0], s[1]) + 2 * l1 * hypot(s[0], s[2]) +
+                   2 * l0 * hypot(s[1], s[2]);
+    double corners = sqrt(pow(s[1] * s[2], 2) + pow(s[0] * s[2], 2) + pow(s[0] * s[1], 2));
+    struct mrv_seg_result r = eval(a, b, NZ, NY, NX, s, 0.5, MRV_SURFACE_DEEPMIND, 0);
+    assert_close(r.ref_surface_size, faces + edges + corners, 1e-9);
+    assert_close(r.out_surface_size, faces + edges + corners, 1e-9);
+    /* one-voxel shift along x: HD = dx */
+    assert_close(r.hd.value, s[2], 1e-12);
+
+    /* Ball of radius 12 mm at 0.5 mm spacing (24 voxels). */
+    enum { N = 56 };
+    uint8_t *ball = calloc((size_t)N * N * N, 1), *other = calloc((size_t)N * N * N, 1);
+    assert_non_null(ball);
+    assert_non_null(other);
+    const double R = 12, h = 0.5, c = (N - 1) / 2.0;
+    for (int z = 0; z < N; z++)
+        for (int y = 0; y < N; y++)
+            for (int x = 0; x < N; x++) {
+                double dz = (z - c) * h, dy = (y - c) * h, dx = (x - c) * h;
+                ball[((size_t)z * N + y) * N + x] = dz * dz + dy * dy + dx * dx <= R * R;
+            }
+    other[((size_t)(N / 2) * N + N / 2) * N + N / 2] = 1;
+    const double sp[3] = {h, h, h};
+    r = eval(ball, other, N, N, N, sp, 1.0, MRV_SURFACE_DEEPMIND, 0);
+    double ratio = r.ref_surface_size / (4 * M_PI * R * R);
+    print_message("ball R %g mm at %g mm: surfel area / 4 pi R^2 = %.5f\n", R, h, ratio);
+    assert_true(ratio > 1.0 && ratio < 1.10);
+    free(ball);
+    free(other);
+}
+
 /* A box shifted by one voxel along x (dx = 0.7 mm): HD = 0.7 mm exactly,
  * Dice and IoU from the counts. */
 static void one_voxel_shift(void **state)
@@ -114,7 +219,7 @@ static void one_voxel_shift(void **state)
 }
 
 /* Two labels scored independently; labels_present lists both maps' labels;
- * DeepMind surfaces on a 3D volume are refused, naming the convention. */
+ * an unknown surface convention is refused, naming it. */
 static void labels_and_conventions(void **state)
 {
     (void)state;
@@ -147,10 +252,10 @@ static void labels_and_conventions(void **state)
     args.surface = MRV_SURFACE_DEEPMIND;
     struct mrv_seg_result res;
     struct mrv_error err = {0};
+    assert_ok(mrv_seg_evaluate(&args, true, &res, &err), &err);
+    args.surface = (enum mrv_surface)7;
     assert_int_equal(mrv_seg_evaluate(&args, true, &res, &err), MRV_EINVAL);
-    assert_non_null(strstr(err.msg, "DeepMind"));
-    /* Overlap-only evaluation does not need surfaces: allowed. */
-    assert_ok(mrv_seg_evaluate(&args, false, &res, &err), &err);
+    assert_non_null(strstr(err.msg, "surface convention"));
     args.surface = MRV_SURFACE_MONAI;
     args.spacing[1] = 0;
     assert_int_equal(mrv_seg_evaluate(&args, true, &res, &err), MRV_EINVAL);
@@ -260,7 +365,8 @@ static void make_blobs(uint8_t *a, uint8_t *b, size_t nz, size_t ny, size_t nx,
 static void scipy_oracle(void **state)
 {
     (void)state;
-    int live = tu_python_has("numpy,scipy"), checked = 0;
+    /* skimage: the oracle derives the 3D surfel areas from its marching cubes */
+    int live = tu_python_has("numpy,scipy,skimage"), checked = 0;
     char script[1024], ra[600], rb[600], args[2048], buf[1024];
     snprintf(script, sizeof script, "%s/tests/metrics/oracle_segmentation.py",
              MRV_SOURCE_DIR);
@@ -278,6 +384,8 @@ static void scipy_oracle(void **state)
         {1, 64, 58, {1, 1.7, 0.6}, 1.2, MRV_SURFACE_DEEPMIND},
         {12, 30, 40, {1, 1, 1}, 2.0, MRV_SURFACE_MONAI},
         {1, 50, 50, {1, 1, 1}, 1.0, MRV_SURFACE_DEEPMIND},
+        {14, 26, 30, {2.2, 0.9, 1.1}, 1.5, MRV_SURFACE_DEEPMIND},
+        {10, 20, 22, {1, 1, 1}, 1.0, MRV_SURFACE_DEEPMIND},
     };
     for (size_t c = 0; c < sizeof cases / sizeof *cases; c++) {
         size_t n = cases[c].nz * cases[c].ny * cases[c].nx;
@@ -332,6 +440,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(deepmind_vector_2d),   cmocka_unit_test(deepmind_vector_3d_monai),
+        cmocka_unit_test(deepmind_vectors_3d),  cmocka_unit_test(deepmind_areas_3d),
         cmocka_unit_test(one_voxel_shift),      cmocka_unit_test(labels_and_conventions),
         cmocka_unit_test(empty_cases),
         cmocka_unit_test(edt_brute_force),      cmocka_unit_test(scipy_oracle),
