@@ -132,8 +132,14 @@ int main(int argc, char **argv)
     }
     double call[2], inside[2];
     double *tw = malloc((size_t)n * sizeof *tw);
-    struct mrv_model_input in[2] = {{.task = MRV_TASK_SYNTHESIS, .image = &img},
-                                    {.task = MRV_TASK_RECONSTRUCTION, .kspace = &ksp}};
+    /* The expected output shape is stated, as the harness does (the
+     * reference's): under protocol 2 mrvet prepares the output file and the
+     * echo is written into it in place. The k-space echo is its bytes as
+     * float32 (slices, coils * ky, 2 * kx). */
+    struct mrv_model_input in[2] = {
+        {.task = MRV_TASK_SYNTHESIS, .image = &img, .out_ndim = 3, .out_dims = {1, 320, 320}},
+        {.task = MRV_TASK_RECONSTRUCTION, .kspace = &ksp, .out_ndim = 3,
+         .out_dims = {1, 15 * 640, 2 * 368}}};
     for (int a = 0; a < 2; a++) {
         for (int i = 0; i < n + 2; i++) {
             struct mrv_array out;
