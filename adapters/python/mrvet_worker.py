@@ -48,6 +48,7 @@ PROTOCOL = "mrvet-exec"
 VERSIONS = (1, 2)
 
 _proto = None  # the protocol stream while serve() runs
+request = None  # the request being served (its JSON object), for the curious
 
 # Which dataset a bare array is written to, per task (docs/adapters.md).
 OUTPUT_NAME = {
@@ -62,7 +63,12 @@ def _map(path, write):
     """The whole file mapped: shared and writable (write=True) or
     copy-on-write (write=False: the array is writable, the file is not)."""
     with open(path, "r+b" if write else "rb") as f:
-        return mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_WRITE if write else mmap.ACCESS_COPY)
+        if not write:  # pages are mapped as they are read (fault-around)
+            return mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_COPY)
+        # Every page is about to be written: map them all at once rather
+        # than one write fault per 4 KiB page (half the cost of a 28 MB copy).
+        return mmap.mmap(f.fileno(), 0, flags=mmap.MAP_SHARED | getattr(mmap, "MAP_POPULATE", 0),
+                         prot=mmap.PROT_READ | mmap.PROT_WRITE)
 
 
 def _view(mm, entry):
@@ -160,7 +166,7 @@ def serve(fn, name=None, versions=VERSIONS):
     also offers is used)."""
     # Keep the real stdout for the protocol; send fd 1 (print, C libraries)
     # to stderr, which mrvet captures into the run log.
-    global _proto
+    global _proto, request
     proto = _proto = os.fdopen(os.dup(1), "w", buffering=1)
     os.dup2(2, 1)
     sys.stdout = sys.stderr
@@ -182,6 +188,7 @@ def serve(fn, name=None, versions=VERSIONS):
                   "version": max(offered) if offered else max(versions),
                   "model": name})
         elif kind == "infer":
+            request = msg
             t0 = time.perf_counter()
             try:
                 args = read_request(msg["input"], msg.get("inputs"))
