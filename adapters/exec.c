@@ -598,9 +598,9 @@ static void exec_destroy(void *state)
     struct exec_pool *p = state;
     if (!p)
         return;
-    for (int i = 0; i < p->n; i++)
+    for (int i = 0; p->w && i < p->n; i++)
         worker_ask_exit(p->w[i]);
-    for (int i = 0; i < p->n; i++)
+    for (int i = 0; p->w && i < p->n; i++)
         worker_destroy(p->w[i]);
     pthread_mutex_destroy(&p->lock);
     pthread_cond_destroy(&p->cond);
@@ -640,16 +640,18 @@ static enum mrv_status exec_create(const char *model, const struct mrv_kv *set, 
     }
     pthread_mutex_init(&p->lock, NULL);
     pthread_cond_init(&p->cond, NULL);
-    p->w = calloc((size_t)n, sizeof *p->w);
+    p->w = calloc((size_t)n, sizeof(struct mrv_exec *));
     p->busy = calloc((size_t)n, sizeof *p->busy);
     p->nslots = 2 * (int)n;
     p->slots = calloc((size_t)p->nslots, sizeof *p->slots);
-    if (!p->w || !p->busy || !p->slots)
-        s = mrv_error_set(err, MRV_ENOMEM, "out of memory");
+    if (!p->w || !p->busy || !p->slots) {
+        exec_destroy(p);
+        return mrv_error_set(err, MRV_ENOMEM, "out of memory");
+    }
     for (int i = 0; s == MRV_OK && i < (int)n; i++, p->n++)
         s = worker_create(model, set, nset, &p->w[i], err);
     p->v2 = s == MRV_OK;
-    for (int i = 0; s == MRV_OK && i < p->n; i++) {
+    for (int i = 0; s == MRV_OK && i < p->n && p->w[i]; i++) {
         if (!p->w[i]->oneshot)
             s = finish_start(p->w[i], err);
         p->v2 = p->v2 && p->w[i]->version == 2;

@@ -148,7 +148,7 @@ enum mrv_status mrv_ad_run(const char *name, char *const argv[], const char *wor
     int nul = open("/dev/null", O_RDONLY | O_CLOEXEC);
     if (nul < 0)
         return mrv_error_set(err, MRV_EIO, "model %s: cannot open /dev/null", name);
-    pid_t pid;
+    pid_t pid = -1;
     enum mrv_status s = mrv_ad_spawn(name, workdir, log_path, argv, nul, -1, &pid, err);
     close(nul);
     if (s != MRV_OK)

@@ -5,6 +5,7 @@
  * mrv_h5_lock(). */
 #include <errno.h>
 #include <fcntl.h>
+#include <math.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
@@ -273,9 +274,11 @@ static herr_t create_mapped(hid_t f, struct mrv_ad_tensor *t)
 
 static bool same_layout(const struct mrv_ad_tfile *a, const struct mrv_ad_tfile *b)
 {
-    if (a->n != b->n || a->task != b->task || a->has_spacing != b->has_spacing ||
-        (a->has_spacing && memcmp(a->spacing, b->spacing, sizeof a->spacing) != 0))
+    if (a->n != b->n || a->task != b->task || a->has_spacing != b->has_spacing)
         return false;
+    for (int i = 0; a->has_spacing && i < 3; i++)
+        if (a->spacing[i] != b->spacing[i] && !(isnan(a->spacing[i]) && isnan(b->spacing[i])))
+            return false;
     for (int i = 0; i < a->n; i++)
         if (strcmp(a->t[i].name, b->t[i].name) != 0 || a->t[i].dtype != b->t[i].dtype ||
             a->t[i].ndim != b->t[i].ndim ||
@@ -365,7 +368,7 @@ enum mrv_status mrv_ad_tfile_write_input(struct mrv_ad_tfile *f, const struct mr
                                          struct mrv_error *err)
 {
     struct mrv_ad_tfile want = {.task = in->task, .has_spacing = in->spacing != NULL};
-    const void *data[MRV_AD_TFILE_MAX];
+    const void *data[MRV_AD_TFILE_MAX] = {0};
     if (in->spacing)
         memcpy(want.spacing, in->spacing, sizeof want.spacing);
     add_tensor(&want, "kspace", in->kspace, data);
