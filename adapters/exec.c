@@ -726,7 +726,7 @@ static enum mrv_status exec_infer(void *state, const struct mrv_model_input *in,
         snprintf(ipath, sizeof ipath, "%s/in-%ld.h5", p->w[0]->dir, seq);
         s = mrv_ad_write_input(ipath, &mine, err);
     }
-    int k = -1;
+    int k = 0;
     pthread_mutex_lock(&p->lock);
     for (;;) {
         for (k = 0; s == MRV_OK && k < p->n && p->busy[k]; k++) {
@@ -735,7 +735,8 @@ static enum mrv_status exec_infer(void *state, const struct mrv_model_input *in,
             break;
         pthread_cond_wait(&p->cond, &p->lock);
     }
-    if (s == MRV_OK)
+    bool took = s == MRV_OK;
+    if (took)
         p->busy[k] = true;
     pthread_mutex_unlock(&p->lock);
     const char *name = p->w[0]->name;
@@ -744,7 +745,7 @@ static enum mrv_status exec_infer(void *state, const struct mrv_model_input *in,
     if (!p->v2)
         unlink(ipath);
     pthread_mutex_lock(&p->lock);
-    if (k >= 0 && k < p->n) {
+    if (took) {
         p->busy[k] = false;
         p->last = p->w[k];
     }
