@@ -77,6 +77,11 @@ struct mrv_ad_tfile {
     enum mrv_task task; /* 0 for outputs */
     bool has_spacing;
     double spacing[3];
+    /* Outputs: the file's bytes before the dataset's (all its HDF5
+     * metadata) and its size, as made; head_len = 0 when not usable. */
+    unsigned char head[4096];
+    size_t head_len;
+    uint64_t size;
 };
 
 /* The request's tensors (kspace, mask, sensitivity_maps, image; NULL or

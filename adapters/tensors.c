@@ -9,6 +9,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "adapters/adapter_internal.h"
@@ -394,6 +395,71 @@ enum mrv_status mrv_ad_tfile_write_input(struct mrv_ad_tfile *f, const struct mr
     return MRV_OK;
 }
 
+static bool pread_all(int fd, void *buf, size_t n, uint64_t off)
+{
+    char *p = buf;
+    while (n > 0) {
+        ssize_t r = pread(fd, p, n, (off_t)off);
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r <= 0)
+            return false;
+        p += r;
+        n -= (size_t)r;
+        off += (uint64_t)r;
+    }
+    return true;
+}
+
+/* HDF5 gives a dataset's bytes no meaning beyond what the file's metadata
+ * says, so an output file whose bytes other than the dataset's equal the
+ * file mrvet made holds that dataset, at that offset, of that shape and
+ * type. When all the metadata lies before the dataset (HDF5 places it so
+ * for one early-allocated dataset), keep those bytes and the file's size:
+ * after the reply, comparing them lets the data be read with one pread
+ * instead of opening the file with HDF5 (~0.25 ms, most of mrvet's side
+ * of a 320 x 320 image exchange). */
+static void note_head(struct mrv_ad_tfile *f)
+{
+    f->head_len = 0;
+    uint64_t end = f->t[0].offset + tensor_bytes(&f->t[0]);
+    struct stat st;
+    int fd = open(f->path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return;
+    if (fstat(fd, &st) == 0 && (uint64_t)st.st_size == end && f->t[0].offset > 0 &&
+        f->t[0].offset <= sizeof f->head && pread_all(fd, f->head, f->t[0].offset, 0)) {
+        f->head_len = (size_t)f->t[0].offset;
+        f->size = end;
+    }
+    close(fd);
+}
+
+/* The fast read of note_head: true and `out` filled when the file is still
+ * the one mrvet made (same size, same metadata bytes). */
+static bool read_unchanged(const struct mrv_ad_tfile *f, struct mrv_array *out)
+{
+    if (f->n != 1 || !f->head_len)
+        return false;
+    unsigned char now[sizeof f->head];
+    struct stat st;
+    int fd = open(f->path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return false;
+    bool same = fstat(fd, &st) == 0 && (uint64_t)st.st_size == f->size &&
+                pread_all(fd, now, f->head_len, 0) && memcmp(now, f->head, f->head_len) == 0;
+    const struct mrv_ad_tensor *t = &f->t[0];
+    if (same && mrv_array_alloc(out, t->dtype, t->ndim, t->dims, NULL) == MRV_OK) {
+        same = pread_all(fd, out->data, tensor_bytes(t), t->offset);
+        if (!same)
+            mrv_array_free(out);
+    } else {
+        same = false;
+    }
+    close(fd);
+    return same;
+}
+
 enum mrv_status mrv_ad_tfile_prepare_output(struct mrv_ad_tfile *f, const char *name, int ndim,
                                             const size_t *dims, struct mrv_error *err)
 {
@@ -406,6 +472,7 @@ enum mrv_status mrv_ad_tfile_prepare_output(struct mrv_ad_tfile *f, const char *
         enum mrv_status s = create_file(f, &want, err);
         if (s != MRV_OK)
             return s;
+        note_head(f);
     }
     uint32_t marker = UNWRITTEN_BITS;
     int fd = open(f->path, O_WRONLY | O_CLOEXEC);
@@ -424,19 +491,23 @@ enum mrv_status mrv_ad_tfile_read_output(struct mrv_ad_tfile *f, enum mrv_task t
                                          struct mrv_array *out, struct mrv_error *err)
 {
     uint64_t offset;
-    enum mrv_status s = read_output(f->path, task, out, &offset, err);
-    if (s != MRV_OK) {
-        f->n = 0;
-        return s;
-    }
-    /* Written in place: the layout is still ours. Replaced by a file of
-     * the worker's own (another shape or type): make ours again next time. */
-    bool ours = f->n == 1 && offset == f->t[0].offset && out->dtype == MRV_F32 &&
-                out->ndim == f->t[0].ndim &&
-                memcmp(out->dims, f->t[0].dims, (size_t)out->ndim * sizeof(size_t)) == 0;
-    if (!ours) {
-        f->n = 0;
-        return MRV_OK;
+    bool fast = read_unchanged(f, out);
+    if (!fast) {
+        enum mrv_status s = read_output(f->path, task, out, &offset, err);
+        if (s != MRV_OK) {
+            f->n = 0;
+            return s;
+        }
+        /* Written in place: the layout is still ours. Replaced by a file of
+         * the worker's own (another shape or type): make ours again next
+         * time. */
+        bool ours = f->n == 1 && offset == f->t[0].offset && out->dtype == MRV_F32 &&
+                    out->ndim == f->t[0].ndim &&
+                    memcmp(out->dims, f->t[0].dims, (size_t)out->ndim * sizeof(size_t)) == 0;
+        if (!ours) {
+            f->n = 0;
+            return MRV_OK;
+        }
     }
     uint32_t first;
     memcpy(&first, out->data, sizeof first);
@@ -446,6 +517,8 @@ enum mrv_status mrv_ad_tfile_read_output(struct mrv_ad_tfile *f, enum mrv_task t
                              "dataset %s (its first value is still mrvet's unwritten marker)",
                              f->path, f->t[0].name);
     }
+    if (!fast && f->head_len)
+        f->n = 0; /* rewritten behind our back: made anew (and fast) next time */
     return MRV_OK;
 }
 

@@ -104,6 +104,10 @@ static void test_good_worker(void **state)
     m = worker("v1", NULL, 0); /* a worker that speaks only protocol 1 */
     for (int i = 0; i < 3; i++)
         expect_good(m);
+    mrv_model_destroy(m);
+    m = worker("h5file", NULL, 0); /* replaces mrvet's output file with its own */
+    for (int i = 0; i < 3; i++)
+        expect_good(m);
     struct mrv_model_stats st;
     mrv_model_get_stats(m, &st);
     assert_int_equal(st.starts, 1); /* one process served every request */

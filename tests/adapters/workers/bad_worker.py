@@ -7,7 +7,8 @@ every request. Modes that test the transport rather than misbehave: "v1"
 or "v1_<mode>" speaks only protocol 1; "echo" returns the k-space's bytes as float32
 (slices, coils * ky, 2 * kx); "arith" returns real(coil 0) * 2 + imag(coil 1)
 in float32; "nomaps"/"maps" fail when sensitivity_maps is present/absent;
-"nowrite" replies ok without writing its first output. A well-behaved request returns the zero-filled
+"nowrite" replies ok without writing its first output; "h5file" always
+writes its output as a new HDF5 file (h5py), never into mrvet's. A well-behaved request returns the zero-filled
 reconstruction computed with numpy (the oracle the test compares to).
 """
 import os
@@ -69,7 +70,9 @@ def model(kspace, task, output_shape=None, sensitivity_maps=None, **_):
     if mode == "nomaps" and sensitivity_maps is not None:
         raise ValueError("sensitivity_maps sent")
     image = mrvet_worker.zero_filled(kspace)
-    if mode in ("ok", "maps", "nomaps") or not first_time():
+    if mode == "h5file":
+        mrvet_worker.write_in_place = lambda *a: False
+    if mode in ("ok", "maps", "nomaps", "h5file") or not first_time():
         return image
     print("about to misbehave: " + mode, file=sys.stderr, flush=True)
     if mode in ("crash", "always_crash"):
@@ -102,7 +105,8 @@ def model(kspace, task, output_shape=None, sensitivity_maps=None, **_):
 def restore_writer(fn, real=mrvet_worker.write_in_place):
     """After a "nowrite" request the helper writes again."""
     def wrapped(*a, **k):
-        mrvet_worker.write_in_place = real
+        if mode != "h5file":
+            mrvet_worker.write_in_place = real
         return fn(*a, **k)
     return wrapped
 
