@@ -55,7 +55,7 @@ dataset: {kind: phantom, matrix: 320, coils: 8}
 models:
   - name: sleep50
     adapter: exec
-    model: /usr/bin/python3 $here/bench/sleep_worker.py
+    model: /usr/bin/python3 $here/bench/sleep_worker.py $tmp/cycles$1.txt
     settings: {workers: 2, coil_maps: false}
 perturbations:
   - {family: noise, severities: [1, 2, 3, 4, 5], repeats: $1}
@@ -86,5 +86,23 @@ awk -v s="$small" -v b="$big" -v load="$(cut -d' ' -f1-3 /proc/loadavg)" 'BEGIN 
     printf "  steady state: %.2f ms wall per call (ideal %.2f): harness share %.1f %% (target < 5 %%)\n",
            1e3 * m, 1e3 * per, 100 * (m - per) / m
     printf "  one-time start-up (intercept): %.2f s\n", once
+    printf "  (both estimates share the run-to-run noise of two whole runs)\n"
     printf "  (load average %s: other work on the machine counts as harness time)\n", load
 }'
+# Seen from the workers: each call's cycle (start of one call to the start
+# of the worker's next) in the big study; its median over 50 ms is the
+# steady-state share without start-up, drain or run-to-run noise. A loaded
+# machine also wakes the 50 ms sleep late: the share of the cycle outside
+# the sleep as it really lasted is shown too.
+awk '{ print $1, $1 - $2 }' "$tmp/cycles$((repeats * 2)).txt" | awk '
+    { c[NR] = $1; o[NR] = $2 }
+    function med(v, n,   i, j, t) {
+        for (i = 2; i <= n; i++) { t = v[i]; for (j = i - 1; j > 0 && v[j] > t; j--) v[j + 1] = v[j]; v[j + 1] = t }
+        return n % 2 ? v[(n + 1) / 2] : (v[n / 2] + v[n / 2 + 1]) / 2
+    }
+    END {
+        m = med(c, NR); out = med(o, NR)
+        printf "  worker cycle, median of %d calls: %.2f ms for 50 ms of model: steady-state harness share %.1f %% (target < 5 %%)\n",
+               NR, 1e3 * m, 100 * (m - 0.050) / m
+        printf "  of which outside the sleep as it really lasted (median): %.2f ms\n", 1e3 * out
+    }'
