@@ -128,7 +128,7 @@ int main(int argc, char **argv)
         const struct mrv_kv set[] = {{"tmpdir", shm}};
         if (mrv_model_create_with("exec", cmd, set, 1, &echo[v], &err) != MRV_OK) {
             fprintf(stderr, "bench_adapter: %s\n", err.msg);
-            return 3;
+            exit(3);
         }
     }
     /* Interleaved: one baseline round trip, one call of each protocol per
@@ -151,7 +151,7 @@ int main(int argc, char **argv)
                 t0 = now();
                 if (mrv_model_infer(echo[v], &in[a], &out, &err) != MRV_OK) {
                     fprintf(stderr, "bench_adapter: %s\n", err.msg);
-                    return 3;
+                    exit(3);
                 }
                 double dt = now() - t0;
                 struct mrv_model_stats st;
@@ -162,7 +162,7 @@ int main(int argc, char **argv)
                 }
                 if (memcmp(out.data, arrs[a]->data, mrv_array_nbytes(arrs[a])) != 0) {
                     fprintf(stderr, "bench_adapter: the echo differs from the input\n");
-                    return 3;
+                    exit(3);
                 }
                 mrv_array_free(&out);
             }
@@ -184,7 +184,7 @@ int main(int argc, char **argv)
     const struct mrv_kv pset[] = {{"mode", "magnitude"}};
     if (mrv_model_create_with("plugin", argv[2], pset, 1, &m, &err) != MRV_OK) {
         fprintf(stderr, "bench_adapter: %s\n", err.msg);
-        return 3;
+        exit(3);
     }
     void *lib = dlopen(argv[2], RTLD_NOW | RTLD_LOCAL);
     void *sym = lib ? dlsym(lib, "mrv_plugin_entry") : NULL;
@@ -196,7 +196,7 @@ int main(int argc, char **argv)
     char eb[256];
     if (!p || p->init(&k, &v, 1, &inst, eb, sizeof eb)) {
         fprintf(stderr, "bench_adapter: cannot load %s directly\n", argv[2]);
-        return 3;
+        exit(3);
     }
     const struct mrv_model_input pin = {.task = MRV_TASK_RECONSTRUCTION, .kspace = &ksp};
     int reps = 50 * n;
@@ -206,7 +206,7 @@ int main(int argc, char **argv)
         double t0 = now();
         if (mrv_model_infer(m, &pin, &out, &err) != MRV_OK) {
             fprintf(stderr, "bench_adapter: %s\n", err.msg);
-            return 3;
+            exit(3);
         }
         tp[i] = now() - t0;
         mrv_array_free(&out);
