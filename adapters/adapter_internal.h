@@ -3,9 +3,12 @@
 #ifndef MRV_ADAPTERS_ADAPTER_INTERNAL_H
 #define MRV_ADAPTERS_ADAPTER_INTERNAL_H
 
+#include <stdint.h>
 #include <sys/types.h>
 
 #include "adapters/adapter.h"
+
+struct mrv_strbuf;
 
 extern const struct mrv_adapter_kind mrv_adapter_builtin;
 extern const struct mrv_adapter_kind mrv_adapter_exec;
@@ -54,6 +57,52 @@ enum mrv_status mrv_ad_write_input(const char *path, const struct mrv_model_inpu
 enum mrv_status mrv_ad_read_output(const char *path, enum mrv_task task, struct mrv_array *out,
                                    struct mrv_error *err);
 
+/* A tensor file of exec protocol 2 (docs/adapters.md, "Protocol 2"): made
+ * once with contiguous, early-allocated datasets in the host's byte order
+ * and rewritten in place (pwrite at each dataset's offset) while its
+ * layout holds. Zero-initialise with the path set; n = 0 means no usable
+ * file yet. Not thread-safe: one request uses a file at a time. */
+#define MRV_AD_TFILE_MAX 4
+struct mrv_ad_tensor {
+    char name[32];
+    enum mrv_dtype dtype;
+    int ndim;
+    size_t dims[MRV_MAX_DIMS];
+    uint64_t offset; /* of the dataset's bytes in the file */
+};
+struct mrv_ad_tfile {
+    char path[4200];
+    int n;
+    struct mrv_ad_tensor t[MRV_AD_TFILE_MAX];
+    enum mrv_task task; /* 0 for outputs */
+    bool has_spacing;
+    double spacing[3];
+    /* Outputs: the file's bytes before the dataset's (all its HDF5
+     * metadata) and its size, as made; head_len = 0 when not usable. */
+    unsigned char head[4096];
+    size_t head_len;
+    uint64_t size;
+};
+
+/* The request's tensors (kspace, mask, sensitivity_maps, image; NULL or
+ * empty ones left out) and attributes into f: in place when the layout is
+ * f's, else in a new file. MRV_EIO naming the path. */
+enum mrv_status mrv_ad_tfile_write_input(struct mrv_ad_tfile *f, const struct mrv_model_input *in,
+                                         struct mrv_error *err);
+/* Make f hold one f32 dataset `name` of `dims` (a new file only when the
+ * layout changed; no fill) and mark it unwritten. */
+enum mrv_status mrv_ad_tfile_prepare_output(struct mrv_ad_tfile *f, const char *name, int ndim,
+                                            const size_t *dims, struct mrv_error *err);
+/* Read the worker's output of `task` from f (whatever HDF5 layout the
+ * worker left: written in place, or a file of its own, after which f
+ * forgets its layout). MRV_EMODEL as mrv_ad_read_output, and when the
+ * pre-made dataset was left unwritten. */
+enum mrv_status mrv_ad_tfile_read_output(struct mrv_ad_tfile *f, enum mrv_task task,
+                                         struct mrv_array *out, struct mrv_error *err);
+/* f's datasets as a JSON object {"name": {"offset": N, "dtype": "<f4",
+ * "shape": [...]}, ...} appended to b. */
+void mrv_ad_tfile_layout_json(const struct mrv_ad_tfile *f, struct mrv_strbuf *b);
+
 /* Monotonic seconds; sleep that resumes after signals. */
 double mrv_ad_now(void);
 void mrv_ad_sleep(double s);
@@ -82,6 +131,14 @@ enum mrv_status mrv_ad_spawn(const char *name, const char *workdir, const char *
 enum mrv_status mrv_ad_run(const char *name, char *const argv[], const char *workdir,
                            const char *log_path, double timeout, char *what, size_t wsize,
                            struct mrv_error *err);
+
+/* The one-shot command line: `tmpl` with "{input}" and "{output}" in any
+ * word replaced by the paths; *argv_out (NULL-terminated, argc words) is
+ * freed with mrv_ad_free_argv, also after an error. */
+enum mrv_status mrv_ad_fill_template(char *const tmpl[], int argc, const char *input,
+                                     const char *output, char ***argv_out,
+                                     struct mrv_error *err);
+void mrv_ad_free_argv(char **argv, int argc);
 
 /* The last `nbytes` of a text file, from a line start when possible, with
  * newlines shown as " | " so an error message stays on one line. */

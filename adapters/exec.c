@@ -37,7 +37,12 @@
 #include "core/log.h"
 #include "core/strbuf.h"
 
-#define PROTOCOL_VERSION 1
+/* Protocol versions mrvet speaks (docs/adapters.md): 1, tensors as fresh
+ * HDF5 files per request; 2, the same files made once per slot, rewritten
+ * in place, with each dataset's offset in the request so a worker maps
+ * them instead of parsing HDF5. */
+#define PROTOCOL_MIN 1
+#define PROTOCOL_MAX 2
 #define LINE_MAX_BYTES 65536
 
 struct mrv_exec {
@@ -61,6 +66,7 @@ struct mrv_exec {
     long starts, restarts;
     double last_seconds;    /* "seconds" of the last reply, -1 when absent */
     bool gave_up;
+    int version;            /* agreed in the hello; 0 before */
     off_t logged;           /* stderr bytes already copied to the log */
     char last_failure[256];
 };
@@ -76,6 +82,8 @@ static const struct mrv_setting_doc exec_settings[] = {
     {"workdir", "", "the worker's working directory (default: mrvet's)"},
     {"stderr_tail", "600", "bytes of the worker's stderr quoted in a failure message"},
     {"workers", "1", "independent worker processes, so cases run in parallel (--jobs)"},
+    {"coil_maps", "true", "true: send sensitivity_maps when the case has them; false: never "
+                          "(a model that does not use them is spared the bytes)"},
     {NULL, NULL, NULL},
 };
 
@@ -260,8 +268,8 @@ static enum mrv_status spawn_worker(struct mrv_exec *x, struct mrv_error *err)
     x->starts++;
     struct mrv_strbuf b;
     mrv_strbuf_init(&b);
-    mrv_strbuf_printf(&b, "{\"type\":\"hello\",\"protocol\":\"mrvet-exec\",\"versions\":[%d],"
-                          "\"tmpdir\":", PROTOCOL_VERSION);
+    mrv_strbuf_printf(&b, "{\"type\":\"hello\",\"protocol\":\"mrvet-exec\",\"versions\":[%d,%d],"
+                          "\"tmpdir\":", PROTOCOL_MIN, PROTOCOL_MAX);
     mrv_strbuf_json_string(&b, x->dir);
     mrv_strbuf_append(&b, "}\n");
     bool sent = mrv_strbuf_ok(&b) && send_line(x, b.s, b.len);
@@ -292,16 +300,17 @@ static enum mrv_status finish_start(struct mrv_exec *x, struct mrv_error *err)
                  "\"hello\", \"protocol\": \"mrvet-exec\", \"version\": 1}", x->line);
         return worker_failed(x, msg, err);
     }
-    if (version != PROTOCOL_VERSION) {
+    if (version != (int)version || version < PROTOCOL_MIN || version > PROTOCOL_MAX) {
         /* Restarting cannot help: the worker speaks another protocol. */
-        snprintf(msg, sizeof msg, "speaks protocol version %g, mrvet offers only %d", version,
-                 PROTOCOL_VERSION);
+        snprintf(msg, sizeof msg, "speaks protocol version %g, mrvet offers %d to %d", version,
+                 PROTOCOL_MIN, PROTOCOL_MAX);
         enum mrv_status r = worker_failed(x, msg, err);
         x->gave_up = true;
         return r;
     }
+    x->version = (int)version;
     mrv_log_info("model %s: worker started (pid %d, protocol %d)", x->name, (int)x->pid,
-                 PROTOCOL_VERSION);
+                 x->version);
     return MRV_OK;
 }
 
@@ -337,7 +346,8 @@ static enum mrv_status ensure_worker(struct mrv_exec *x, struct mrv_error *err)
 }
 
 static void request_json(struct mrv_strbuf *b, long id, const struct mrv_model_input *in,
-                         const char *ipath, const char *opath)
+                         const char *ipath, const char *opath, const struct mrv_ad_tfile *fin,
+                         const struct mrv_ad_tfile *fout)
 {
     mrv_strbuf_printf(b, "{\"type\":\"infer\",\"id\":%ld,\"task\":", id);
     mrv_strbuf_json_string(b, mrv_task_name(in->task));
@@ -359,12 +369,21 @@ static void request_json(struct mrv_strbuf *b, long id, const struct mrv_model_i
             mrv_strbuf_printf(b, "%s%zu", i ? "," : "", in->out_dims[i]);
         mrv_strbuf_append(b, "]");
     }
+    if (fin) { /* protocol 2: where each dataset's bytes are */
+        mrv_strbuf_append(b, ",\"inputs\":");
+        mrv_ad_tfile_layout_json(fin, b);
+        if (fout->n) {
+            mrv_strbuf_append(b, ",\"outputs\":");
+            mrv_ad_tfile_layout_json(fout, b);
+        }
+    }
     mrv_strbuf_append(b, "}\n");
 }
 
 static enum mrv_status persistent_infer(struct mrv_exec *x, const struct mrv_model_input *in,
                                         const char *ipath, const char *opath,
-                                        struct mrv_error *err)
+                                        const struct mrv_ad_tfile *fin,
+                                        const struct mrv_ad_tfile *fout, struct mrv_error *err)
 {
     enum mrv_status s = ensure_worker(x, err);
     if (s != MRV_OK)
@@ -372,7 +391,7 @@ static enum mrv_status persistent_infer(struct mrv_exec *x, const struct mrv_mod
     long id = ++x->next_id;
     struct mrv_strbuf b;
     mrv_strbuf_init(&b);
-    request_json(&b, id, in, ipath, opath);
+    request_json(&b, id, in, ipath, opath, fin, fout);
     bool sent = mrv_strbuf_ok(&b) && send_line(x, b.s, b.len);
     mrv_strbuf_free(&b);
     if (!sent)
@@ -415,30 +434,8 @@ static enum mrv_status persistent_infer(struct mrv_exec *x, const struct mrv_mod
 static enum mrv_status oneshot_infer(struct mrv_exec *x, const char *ipath, const char *opath,
                                      struct mrv_error *err)
 {
-    /* {input} / {output} substituted in every word of the template. */
-    char **argv = calloc((size_t)x->argc + 1, sizeof *argv);
-    if (!argv)
-        return mrv_error_set(err, MRV_ENOMEM, "out of memory");
-    enum mrv_status s = MRV_OK;
-    for (int i = 0; i < x->argc && s == MRV_OK; i++) {
-        struct mrv_strbuf w;
-        mrv_strbuf_init(&w);
-        for (const char *p = x->argv[i]; *p;) {
-            if (strncmp(p, "{input}", 7) == 0) {
-                mrv_strbuf_append(&w, ipath);
-                p += 7;
-            } else if (strncmp(p, "{output}", 8) == 0) {
-                mrv_strbuf_append(&w, opath);
-                p += 8;
-            } else {
-                mrv_strbuf_printf(&w, "%c", *p++);
-            }
-        }
-        argv[i] = mrv_strbuf_ok(&w) ? strdup(mrv_strbuf_str(&w)) : NULL;
-        mrv_strbuf_free(&w);
-        if (!argv[i])
-            s = mrv_error_set(err, MRV_ENOMEM, "out of memory");
-    }
+    char **argv = NULL;
+    enum mrv_status s = mrv_ad_fill_template(x->argv, x->argc, ipath, opath, &argv, err);
     /* A fresh log per run, so the tail quoted is this run's. */
     int efd = open(x->stderr_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
     if (efd >= 0)
@@ -448,9 +445,7 @@ static enum mrv_status oneshot_infer(struct mrv_exec *x, const char *ipath, cons
     if (s == MRV_OK) /* stdout joins stderr: a one-shot command talks no protocol */
         s = mrv_ad_run(x->name, argv, x->workdir, x->stderr_path, x->timeout, what,
                        sizeof what, err);
-    for (int i = 0; i < x->argc; i++)
-        free(argv[i]);
-    free(argv);
+    mrv_ad_free_argv(argv, x->argc);
     if (s != MRV_OK)
         return s;
     forward_stderr(x);
@@ -463,21 +458,31 @@ static enum mrv_status oneshot_infer(struct mrv_exec *x, const char *ipath, cons
     return MRV_OK;
 }
 
+/* A request's tensor files under protocol 2, reused request after
+ * request (a pool has two per worker). */
+struct exec_slot {
+    struct mrv_ad_tfile in, out;
+    bool busy;
+};
+
 /* One request on worker x, whose input file is written: the reply is
- * awaited, the output left at `opath` (named by the request's id, so no
- * later request of this worker touches it) for the caller to read once the
- * worker is free again. */
+ * awaited, the output left at `opath` for the caller to read once the
+ * worker is free again. Protocol 1 and oneshot: `opath` is made here,
+ * named by the request's id, so no later request of this worker touches
+ * it; protocol 2 (`sl`): the slot's output file. */
 static enum mrv_status worker_call(struct mrv_exec *x, const struct mrv_model_input *in,
-                                   const char *ipath, char *opath, size_t opath_size,
-                                   struct mrv_error *err)
+                                   const char *ipath, const struct exec_slot *sl, char *opath,
+                                   size_t opath_size, struct mrv_error *err)
 {
     long n = x->next_id + 1;
-    snprintf(opath, opath_size, "%s/out-%ld.h5", x->dir, n);
+    if (!sl)
+        snprintf(opath, opath_size, "%s/out-%ld.h5", x->dir, n);
     if (x->oneshot) {
         x->next_id = n;
         return oneshot_infer(x, ipath, opath, err);
     }
-    return persistent_infer(x, in, ipath, opath, err);
+    return persistent_infer(x, in, ipath, opath, sl ? &sl->in : NULL, sl ? &sl->out : NULL,
+                            err);
 }
 
 /* Ask the worker to end (shutdown message, end of its stdin); a pool asks
@@ -579,8 +584,11 @@ struct exec_pool {
     struct mrv_exec **w;
     bool *busy;
     struct mrv_exec *last; /* the worker of the last finished request */
-    long seq;              /* requests made: names the input files */
-    int staged;            /* input files on disk (at most 2 per worker) */
+    long seq;              /* requests made: names protocol 1's input files */
+    int nslots;            /* 2 per worker: requests staged or in flight */
+    struct exec_slot *slots;
+    bool v2;               /* every worker speaks protocol 2 */
+    bool coil_maps;        /* send sensitivity_maps (setting coil_maps) */
     pthread_mutex_t lock;
     pthread_cond_t cond;
 };
@@ -590,103 +598,178 @@ static void exec_destroy(void *state)
     struct exec_pool *p = state;
     if (!p)
         return;
-    for (int i = 0; i < p->n; i++)
+    for (int i = 0; p->w && i < p->n; i++)
         worker_ask_exit(p->w[i]);
-    for (int i = 0; i < p->n; i++)
+    for (int i = 0; p->w && i < p->n; i++)
         worker_destroy(p->w[i]);
     pthread_mutex_destroy(&p->lock);
     pthread_cond_destroy(&p->cond);
     free(p->w);
     free(p->busy);
+    free(p->slots);
     free(p);
+}
+
+static enum mrv_status pool_settings(struct exec_pool *p, const char *model,
+                                     const struct mrv_kv *set, int nset, double *n,
+                                     struct mrv_error *err)
+{
+    enum mrv_status s = mrv_ad_setting_double(set, nset, "workers", 1, 1, 64, model, n, err);
+    if (s == MRV_OK && *n != (int)*n)
+        s = mrv_error_set(err, MRV_EINVAL, "model %s: setting workers = %g, expected an "
+                          "integer in [1, 64]", model, *n);
+    const char *maps = mrv_ad_setting(set, nset, "coil_maps", "true");
+    p->coil_maps = strcmp(maps, "false") != 0;
+    if (s == MRV_OK && strcmp(maps, "true") != 0 && strcmp(maps, "false") != 0)
+        s = mrv_error_set(err, MRV_EINVAL, "model %s: setting coil_maps = '%s', expected true "
+                          "or false", model, maps);
+    return s;
 }
 
 static enum mrv_status exec_create(const char *model, const struct mrv_kv *set, int nset,
                                    void **state, struct mrv_error *err)
 {
-    double n;
-    enum mrv_status s = mrv_ad_setting_double(set, nset, "workers", 1, 1, 64, model, &n, err);
-    if (s != MRV_OK)
-        return s;
-    if (n != (int)n)
-        return mrv_error_set(err, MRV_EINVAL, "model %s: setting workers = %g, expected an "
-                             "integer in [1, 64]", model, n);
     struct exec_pool *p = calloc(1, sizeof *p);
     if (!p)
         return mrv_error_set(err, MRV_ENOMEM, "out of memory");
+    double n = 1;
+    enum mrv_status s = pool_settings(p, model, set, nset, &n, err);
+    if (s != MRV_OK) {
+        free(p);
+        return s;
+    }
     pthread_mutex_init(&p->lock, NULL);
     pthread_cond_init(&p->cond, NULL);
-    p->w = calloc((size_t)n, sizeof *p->w);
+    p->w = calloc((size_t)n, sizeof(struct mrv_exec *));
     p->busy = calloc((size_t)n, sizeof *p->busy);
-    if (!p->w || !p->busy)
-        s = mrv_error_set(err, MRV_ENOMEM, "out of memory");
+    p->nslots = 2 * (int)n;
+    p->slots = calloc((size_t)p->nslots, sizeof *p->slots);
+    if (!p->w || !p->busy || !p->slots) {
+        exec_destroy(p);
+        return mrv_error_set(err, MRV_ENOMEM, "out of memory");
+    }
     for (int i = 0; s == MRV_OK && i < (int)n; i++, p->n++)
         s = worker_create(model, set, nset, &p->w[i], err);
-    for (int i = 0; s == MRV_OK && i < p->n; i++)
+    p->v2 = s == MRV_OK;
+    for (int i = 0; s == MRV_OK && i < p->n && p->w[i]; i++) {
         if (!p->w[i]->oneshot)
             s = finish_start(p->w[i], err);
+        p->v2 = p->v2 && p->w[i]->version == 2;
+    }
     if (s != MRV_OK) {
         exec_destroy(p);
         return s;
+    }
+    /* Slot files live in the first worker's folder. */
+    for (int i = 0; i < p->nslots; i++) {
+        snprintf(p->slots[i].in.path, sizeof p->slots[i].in.path, "%s/in-slot%d.h5",
+                 p->w[0]->dir, i);
+        snprintf(p->slots[i].out.path, sizeof p->slots[i].out.path, "%s/out-slot%d.h5",
+                 p->w[0]->dir, i);
     }
     *state = p;
     return MRV_OK;
 }
 
-/* The input file is written before a worker is taken and the output read
- * after it is given back: a worker waits only for its own model, never for
- * mrvet's HDF5 I/O (bench/run_harness.sh, the harness's share of wall
- * time). Input files live in the first worker's folder, named by the
- * pool's request count; at most two per worker exist at a time, so the
- * tensor folder (often RAM) holds a bounded amount however many threads
- * --jobs starts. */
+/* Protocol 2: the request's tensors into the slot's input file and, when
+ * the output's shape is known (an image of in->out_dims), the output file
+ * made ready for the worker to write in place. */
+static enum mrv_status stage_v2(struct exec_slot *sl, const struct mrv_model_input *in,
+                                struct mrv_error *err)
+{
+    enum mrv_status s = mrv_ad_tfile_write_input(&sl->in, in, err);
+    bool image = in->task == MRV_TASK_RECONSTRUCTION || in->task == MRV_TASK_SYNTHESIS;
+    if (s == MRV_OK && image && in->out_ndim == 3)
+        return mrv_ad_tfile_prepare_output(&sl->out, in->task == MRV_TASK_SYNTHESIS
+                                                         ? "synthesis" : "reconstruction",
+                                           3, in->out_dims, err);
+    unlink(sl->out.path); /* the worker writes a file of its own */
+    sl->out.n = 0;
+    return s;
+}
+
+/* The input is written before a worker is taken and the output read after
+ * it is given back: a worker waits only for its own model, never for
+ * mrvet's I/O (bench/run_harness.sh, the harness's share of wall time). A
+ * request holds one of two slots per worker from staging to reading, so
+ * the tensor folder (often RAM) holds a bounded amount however many
+ * threads --jobs starts. Protocol 1 writes fresh files per request (in the
+ * first worker's folder, named by the pool's request count) and deletes
+ * them; protocol 2 rewrites the slot's files in place. */
 static enum mrv_status exec_infer(void *state, const struct mrv_model_input *in,
                                   struct mrv_array *output, struct mrv_error *err)
 {
     struct exec_pool *p = state;
     char ipath[4200], opath[4200] = "";
+    struct mrv_model_input mine = *in;
+    if (!p->coil_maps)
+        mine.coil_maps = NULL;
     pthread_mutex_lock(&p->lock);
-    while (p->staged >= 2 * p->n)
-        pthread_cond_wait(&p->cond, &p->lock);
-    p->staged++;
-    long seq = ++p->seq;
-    pthread_mutex_unlock(&p->lock);
-    snprintf(ipath, sizeof ipath, "%s/in-%ld.h5", p->w[0]->dir, seq);
-    enum mrv_status s = mrv_ad_write_input(ipath, in, err);
-    if (s != MRV_OK) {
-        unlink(ipath);
-        pthread_mutex_lock(&p->lock);
-        p->staged--;
-        pthread_cond_broadcast(&p->cond);
-        pthread_mutex_unlock(&p->lock);
-        return s;
-    }
-    pthread_mutex_lock(&p->lock);
-    int k;
+    int j;
     for (;;) {
-        for (k = 0; k < p->n && p->busy[k]; k++) {
+        for (j = 0; j < p->nslots && p->slots[j].busy; j++) {
         }
-        if (k < p->n)
+        if (j < p->nslots)
             break;
         pthread_cond_wait(&p->cond, &p->lock);
     }
-    p->busy[k] = true;
+    struct exec_slot *sl = &p->slots[j];
+    sl->busy = true;
+    long seq = ++p->seq;
     pthread_mutex_unlock(&p->lock);
-    const char *name = p->w[k]->name;
-    s = worker_call(p->w[k], in, ipath, opath, sizeof opath, err);
-    unlink(ipath);
-    pthread_mutex_lock(&p->lock);
-    p->busy[k] = false;
-    p->staged--;
-    p->last = p->w[k];
-    pthread_cond_broadcast(&p->cond); /* a free worker and a free input slot */
-    pthread_mutex_unlock(&p->lock);
-    if (s == MRV_OK && (s = mrv_ad_read_output(opath, in->task, output, err)) != MRV_OK) {
-        char inner[MRV_ERROR_MAX];
-        snprintf(inner, sizeof inner, "%s", err->msg);
-        s = mrv_error_set(err, MRV_EMODEL, "model %s: %s", name, inner);
+    enum mrv_status s;
+    if (p->v2) {
+        snprintf(ipath, sizeof ipath, "%s", sl->in.path);
+        snprintf(opath, sizeof opath, "%s", sl->out.path);
+        s = stage_v2(sl, &mine, err);
+    } else {
+        snprintf(ipath, sizeof ipath, "%s/in-%ld.h5", p->w[0]->dir, seq);
+        s = mrv_ad_write_input(ipath, &mine, err);
     }
-    unlink(opath);
+    int k = 0;
+    pthread_mutex_lock(&p->lock);
+    for (;;) {
+        for (k = 0; s == MRV_OK && k < p->n && p->busy[k]; k++) {
+        }
+        if (s != MRV_OK || k < p->n)
+            break;
+        pthread_cond_wait(&p->cond, &p->lock);
+    }
+    bool took = s == MRV_OK;
+    if (took)
+        p->busy[k] = true;
+    pthread_mutex_unlock(&p->lock);
+    const char *name = p->w[0]->name;
+    if (s == MRV_OK)
+        s = worker_call(p->w[k], &mine, ipath, p->v2 ? sl : NULL, opath, sizeof opath, err);
+    if (!p->v2)
+        unlink(ipath);
+    pthread_mutex_lock(&p->lock);
+    if (took) {
+        p->busy[k] = false;
+        p->last = p->w[k];
+    }
+    pthread_cond_broadcast(&p->cond); /* a free worker */
+    pthread_mutex_unlock(&p->lock);
+    if (s == MRV_OK) {
+        s = p->v2 && sl->out.n ? mrv_ad_tfile_read_output(&sl->out, in->task, output, err)
+                               : mrv_ad_read_output(opath, in->task, output, err);
+        if (s != MRV_OK) {
+            char inner[MRV_ERROR_MAX];
+            snprintf(inner, sizeof inner, "%s", err->msg);
+            s = mrv_error_set(err, MRV_EMODEL, "model %s: %s", name, inner);
+        }
+    }
+    /* A failed request may leave a half-written output: made anew next time. */
+    if (!p->v2 || s != MRV_OK || !sl->out.n) {
+        sl->out.n = 0;
+        if (opath[0])
+            unlink(opath);
+    }
+    pthread_mutex_lock(&p->lock);
+    sl->busy = false;
+    pthread_cond_broadcast(&p->cond); /* a free slot */
+    pthread_mutex_unlock(&p->lock);
     return s;
 }
 

@@ -7,6 +7,7 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/types.h>
 #include <sys/wait.h>
@@ -14,6 +15,7 @@
 #include <unistd.h>
 
 #include "adapters/adapter_internal.h"
+#include "core/strbuf.h"
 
 double mrv_ad_now(void)
 {
@@ -146,7 +148,7 @@ enum mrv_status mrv_ad_run(const char *name, char *const argv[], const char *wor
     int nul = open("/dev/null", O_RDONLY | O_CLOEXEC);
     if (nul < 0)
         return mrv_error_set(err, MRV_EIO, "model %s: cannot open /dev/null", name);
-    pid_t pid;
+    pid_t pid = -1;
     enum mrv_status s = mrv_ad_spawn(name, workdir, log_path, argv, nul, -1, &pid, err);
     close(nul);
     if (s != MRV_OK)
@@ -163,3 +165,42 @@ enum mrv_status mrv_ad_run(const char *name, char *const argv[], const char *wor
     return MRV_OK;
 }
 
+
+enum mrv_status mrv_ad_fill_template(char *const tmpl[], int argc, const char *input,
+                                     const char *output, char ***argv_out,
+                                     struct mrv_error *err)
+{
+    char **argv = calloc((size_t)argc + 1, sizeof *argv);
+    *argv_out = argv;
+    if (!argv)
+        return mrv_error_set(err, MRV_ENOMEM, "out of memory");
+    for (int i = 0; i < argc; i++) {
+        struct mrv_strbuf w;
+        mrv_strbuf_init(&w);
+        for (const char *p = tmpl[i]; *p;) {
+            if (strncmp(p, "{input}", 7) == 0) {
+                mrv_strbuf_append(&w, input);
+                p += 7;
+            } else if (strncmp(p, "{output}", 8) == 0) {
+                mrv_strbuf_append(&w, output);
+                p += 8;
+            } else {
+                mrv_strbuf_printf(&w, "%c", *p++);
+            }
+        }
+        argv[i] = mrv_strbuf_ok(&w) ? strdup(mrv_strbuf_str(&w)) : NULL;
+        mrv_strbuf_free(&w);
+        if (!argv[i])
+            return mrv_error_set(err, MRV_ENOMEM, "out of memory");
+    }
+    return MRV_OK;
+}
+
+void mrv_ad_free_argv(char **argv, int argc)
+{
+    if (!argv)
+        return;
+    for (int i = 0; i < argc; i++)
+        free(argv[i]);
+    free(argv);
+}

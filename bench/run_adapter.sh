@@ -1,9 +1,10 @@
 #!/bin/sh
 # Adapter overhead: the exec adapter's per-call time with an echo worker
-# (320x320 image; 15-coil 640x368 k-space slice) against writing and reading
-# the same array once as HDF5 in /dev/shm (C, and h5py as the numpy peer),
-# and the plugin adapter's overhead. Target (issue 6): exec call <= 2x the
-# C HDF5 round trip. Uses a Release build of its own.
+# (320x320 image; 15-coil 640x368 k-space slice), under protocol 2 and, for
+# comparison, protocol 1, against writing and reading the same array once as
+# HDF5 in /dev/shm (C, and h5py as the numpy peer); and the plugin adapter's
+# overhead. Target (issue 6): exec call <= 2x the C HDF5 round trip. Uses a
+# Release build of its own.
 #
 #   bench/run_adapter.sh [N]   (calls per measurement, default 20)
 set -eu

@@ -100,6 +100,14 @@ static void test_good_worker(void **state)
     struct mrv_model *m = worker("ok", NULL, 0);
     for (int i = 0; i < 3; i++)
         expect_good(m);
+    mrv_model_destroy(m);
+    m = worker("v1", NULL, 0); /* a worker that speaks only protocol 1 */
+    for (int i = 0; i < 3; i++)
+        expect_good(m);
+    mrv_model_destroy(m);
+    m = worker("h5file", NULL, 0); /* replaces mrvet's output file with its own */
+    for (int i = 0; i < 3; i++)
+        expect_good(m);
     struct mrv_model_stats st;
     mrv_model_get_stats(m, &st);
     assert_int_equal(st.starts, 1); /* one process served every request */
@@ -268,6 +276,105 @@ static void test_pool(void **state)
     assert_non_null(strstr(err.msg, "workers = 1.5"));
 }
 
+/* One request of `in` whose output must equal `want` byte for byte. */
+static void expect_bytes(struct mrv_model *m, const struct mrv_model_input *in,
+                         const void *want, size_t nbytes)
+{
+    struct mrv_error err = {0};
+    struct mrv_array out;
+    assert_ok(mrv_model_infer(m, in, &out, &err), &err);
+    assert_int_equal(mrv_array_nbytes(&out), nbytes);
+    assert_memory_equal(out.data, want, nbytes);
+    mrv_array_free(&out);
+}
+
+/* Protocol 2 moves bytes unchanged: an echo returns the k-space's own
+ * bytes; the request files are rewritten in place (new data shows, no
+ * stale bytes), and a new shape makes new files. Protocol 1 (a worker
+ * that speaks only it) gives the same bytes. */
+static void test_transport_echo(void **state)
+{
+    (void)state;
+    for (int v1 = 0; v1 < 2; v1++) {
+        struct mrv_model *m = worker(v1 ? "v1_echo" : "echo", NULL, 0);
+        for (int round = 0; round < 3; round++) {
+            size_t nc = round < 2 ? NC : NC - 1; /* round 2: another layout */
+            struct mrv_array k;
+            struct mrv_error err = {0};
+            assert_ok(mrv_array_alloc(&k, MRV_C64, 4, (size_t[]){NS, nc, NY, NX}, &err), &err);
+            float *f = k.data;
+            for (size_t i = 0; i < 2 * mrv_array_count(&k); i++)
+                f[i] = (float)(round + 1) * (float)sin(0.01 * (double)i) + (float)i;
+            struct mrv_model_input in = {.task = MRV_TASK_RECONSTRUCTION, .kspace = &k,
+                                         .mask = &mask, .out_ndim = 3,
+                                         .out_dims = {NS, nc * NY, 2 * NX}};
+            expect_bytes(m, &in, k.data, mrv_array_nbytes(&k));
+            mrv_array_free(&k);
+        }
+        mrv_model_destroy(m);
+    }
+}
+
+/* The worker's numpy float32 arithmetic arrives bit for bit: C's IEEE-754
+ * single precision computes the same value (one rounding per operation). */
+static void test_transport_numpy_bits(void **state)
+{
+    (void)state;
+    struct mrv_model *m = worker("arith", NULL, 0);
+    struct mrv_array want;
+    struct mrv_error err = {0};
+    assert_ok(mrv_array_alloc(&want, MRV_F32, 3, (size_t[]){NS, NY, NX}, &err), &err);
+    const float complex *k = kspace.data;
+    float *w = want.data;
+    for (size_t i = 0; i < (size_t)NY * NX; i++) {
+        volatile float twice = crealf(k[i]) * 2.0f; /* no fused multiply-add */
+        w[i] = twice + cimagf(k[(size_t)NY * NX + i]);
+    }
+    struct mrv_model_input in = input();
+    for (int i = 0; i < 2; i++)
+        expect_bytes(m, &in, want.data, mrv_array_nbytes(&want));
+    mrv_array_free(&want);
+    mrv_model_destroy(m);
+}
+
+/* A worker that replies ok without writing the pre-made output is caught
+ * (not served the previous request's numbers) and kept. */
+static void test_unwritten_output(void **state)
+{
+    (void)state;
+    struct mrv_model *m = worker("ok", NULL, 0);
+    expect_good(m); /* the output file now holds a good answer */
+    mrv_model_destroy(m);
+    content_case("nowrite", (const char *const[]){"replied ok but did not write dataset "
+                                                  "reconstruction", NULL});
+}
+
+/* Setting coil_maps: sent when the case has them (default), never with false. */
+static void test_coil_maps_setting(void **state)
+{
+    (void)state;
+    struct mrv_array maps;
+    struct mrv_error err = {0};
+    assert_ok(mrv_array_alloc(&maps, MRV_C64, 4, (size_t[]){NS, NC, NY, NX}, &err), &err);
+    memset(maps.data, 0, mrv_array_nbytes(&maps));
+    struct mrv_model_input in = input();
+    in.coil_maps = &maps;
+    struct mrv_array out;
+    struct mrv_model *m = worker("maps", NULL, 0);
+    assert_ok(mrv_model_infer(m, &in, &out, &err), &err);
+    mrv_array_free(&out);
+    mrv_model_destroy(m);
+    const struct mrv_kv off[] = {{"coil_maps", "false"}};
+    m = worker("nomaps", off, 1);
+    assert_ok(mrv_model_infer(m, &in, &out, &err), &err);
+    mrv_array_free(&out);
+    mrv_model_destroy(m);
+    const struct mrv_kv bad[] = {{"coil_maps", "maybe"}};
+    assert_int_equal(mrv_model_create_with("exec", "true", bad, 1, &m, &err), MRV_EINVAL);
+    assert_non_null(strstr(err.msg, "coil_maps = 'maybe', expected true or false"));
+    mrv_array_free(&maps);
+}
+
 static void test_oneshot(void **state)
 {
     (void)state;
@@ -300,7 +407,9 @@ int main(void)
         cmocka_unit_test(test_wrong_dtype),   cmocka_unit_test(test_nan),
         cmocka_unit_test(test_exception),     cmocka_unit_test(test_restart_limit),
         cmocka_unit_test(test_bad_start),     cmocka_unit_test(test_oneshot),
-        cmocka_unit_test(test_pool),
+        cmocka_unit_test(test_pool),          cmocka_unit_test(test_transport_echo),
+        cmocka_unit_test(test_transport_numpy_bits), cmocka_unit_test(test_unwritten_output),
+        cmocka_unit_test(test_coil_maps_setting),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
