@@ -98,6 +98,9 @@ enum mrv_status mrv_segment_otsu(const struct mrv_array *image, struct mrv_array
     if (image->dtype != MRV_F32 || image->ndim != 3)
         return mrv_error_set(err, MRV_EINVAL, "otsu_segmenter: image must be (slices, y, x) f32");
     size_t nz = image->dims[0], ny = image->dims[1], nx = image->dims[2], n = nz * ny * nx;
+    if (n == 0) /* otsu() reads v[0] */
+        return mrv_error_set(err, MRV_EINVAL, "otsu_segmenter: image (%zu, %zu, %zu) is empty, "
+                             "expected at least one voxel", nz, ny, nx);
     const float *v = image->data;
     for (size_t i = 0; i < n; i++)
         if (!isfinite(v[i]))
