@@ -652,7 +652,9 @@ enum mrv_status mrv_stats_p_adjust(const double *p, size_t n, enum mrv_padjust m
         }
     }
     for (size_t i = 0, k = 0; i < n; i++)
-        adjusted[i] = isnan(p[i]) ? NAN : adj[k++]; // NOLINT(clang-analyzer-core.uninitialized.Assign): k < m: the non-NaN p[i] are the m values counted above
+        /* k < m: the non-NaN p[i] are the m values counted above */
+        // NOLINTNEXTLINE(clang-analyzer-core.uninitialized.Assign)
+        adjusted[i] = isnan(p[i]) ? NAN : adj[k++];
     free(adj);
     free(idx);
     free(val);

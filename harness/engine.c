@@ -214,7 +214,9 @@ static void *worker(void *arg)
         if (!it)
             break;
         struct case_slot *s = it->slot;
-        if (s->state == 0) { // NOLINT(clang-analyzer-unix.Malloc): claim() took a ref (s->refs++) first; advance() frees only slots with no refs
+        /* claim() took a ref (s->refs++) first; advance() frees only slots with no refs */
+        // NOLINTNEXTLINE(clang-analyzer-unix.Malloc)
+        if (s->state == 0) {
             s->state = 1;
             pthread_mutex_unlock(&e->lock);
             mrv_engine_load_slot(e, s);
