@@ -7,8 +7,12 @@
 # module folder, suppressions with reasons in .cppcheck-suppressions.
 # clang-tidy: the checks listed (with the reason for each exclusion) in
 # .clang-tidy, using BUILD_DIR/compile_commands.json (configured here with
-# CMAKE_EXPORT_COMPILE_COMMANDS=ON). Prints the number of findings of each
-# tool; exit 1 when either has any.
+# CMAKE_EXPORT_COMPILE_COMMANDS=ON), one process per file, $(nproc) at a
+# time. Prints every distinct clang-tidy finding and the number of findings
+# of each tool; exit 1 when either has any (or clang-tidy itself fails).
+# docs/static-analysis.md says which checks and why, and how findings are
+# triaged (fix; disable a check wrong for this code, with the reason; or a
+# NOLINTNEXTLINE(check) with the reason for one false positive).
 set -eu
 root=$(cd "$(dirname "$0")/.." && pwd)
 build=${1:-$root/build-static}
