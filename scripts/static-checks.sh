@@ -16,6 +16,8 @@
 set -eu
 root=$(cd "$(dirname "$0")/.." && pwd)
 build=${1:-$root/build-static}
+mkdir -p "$build"
+build=$(cd "$build" && pwd) # absolute: the script changes folder
 cd "$root"
 dirs="core datasets perturbations metrics adapters store reports harness"
 
