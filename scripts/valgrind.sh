@@ -15,8 +15,9 @@
 # The studies are small on purpose (64x64 phantom with 4 coils, 2 colin27
 # slices at 64x64): memcheck runs code ~30-50x slower, and the point is to
 # walk every code path once, not to process data. The 24 steps take ~85 s
-# on 2 cores (plus one build). Exit 0 when every step is clean, 1 otherwise (logs of failing steps
-# are copied to BUILD_DIR/valgrind-<step>.log), 4 when the build fails.
+# on 2 cores (plus one build). Exit 0 when every step is clean, 1 otherwise
+# (logs of failing steps are copied to BUILD_DIR/valgrind-<step>.log), 4 when
+# the build fails.
 #
 # Flows: inspect; perturb (fastMRI in, fastMRI out); run of a reconstruction
 # study (two models, noise/motion/ghosting/spike/undersample/chain) with
