@@ -160,7 +160,8 @@ enum mrv_status mrv_coil_maps_estimate(const struct mrv_array *kspace, const str
  * filled as scipy.ndimage.binary_fill_holes with face connectivity).
  * image (slices, y, x) f32; labels (slices, y, x) u8 (may be NULL);
  * probs (2, slices, y, x) f32 (may be NULL). *threshold receives Otsu's
- * threshold when non-NULL. */
+ * threshold when non-NULL. MRV_EINVAL for an image that is not (slices, y, x)
+ * f32, is empty or holds NaN/Inf. */
 enum mrv_status mrv_segment_otsu(const struct mrv_array *image, struct mrv_array *labels,
                                  struct mrv_array *probs, double *threshold,
                                  struct mrv_error *err);

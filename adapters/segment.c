@@ -82,6 +82,8 @@ static size_t components(const uint8_t *mask, uint8_t value, size_t nz, size_t n
             if (!per_slice && z > 0) nb[k++] = i - ny * nx;
             if (!per_slice && z + 1 < nz) nb[k++] = i + ny * nx;
             for (int j = 0; j < k; j++)
+                /* nb[j] < n = nz*ny*nx by the bounds tests above */
+                // NOLINTNEXTLINE(clang-analyzer-core.UndefinedBinaryOperatorResult)
                 if (mask[nb[j]] == value && !lab[nb[j]]) {
                     lab[nb[j]] = (int32_t)count;
                     queue[tail++] = nb[j];
@@ -98,11 +100,15 @@ enum mrv_status mrv_segment_otsu(const struct mrv_array *image, struct mrv_array
     if (image->dtype != MRV_F32 || image->ndim != 3)
         return mrv_error_set(err, MRV_EINVAL, "otsu_segmenter: image must be (slices, y, x) f32");
     size_t nz = image->dims[0], ny = image->dims[1], nx = image->dims[2], n = nz * ny * nx;
+    if (!nz || !ny || !nx) /* otsu() reads v[0]; components() divides by nx */
+        return mrv_error_set(err, MRV_EINVAL, "otsu_segmenter: image (%zu, %zu, %zu) is empty, "
+                             "expected at least one voxel", nz, ny, nx);
     const float *v = image->data;
     for (size_t i = 0; i < n; i++)
         if (!isfinite(v[i]))
             return mrv_error_set(err, MRV_EINVAL, "otsu_segmenter: image has NaN/Inf at flat "
                                  "index %zu", i);
+    // NOLINTNEXTLINE(clang-analyzer-optin.portability.UnixAPI): n > 0, every dim checked above
     uint8_t *mask = malloc(n);
     int32_t *lab = malloc(n * sizeof *lab);
     size_t *queue = malloc(n * sizeof *queue);

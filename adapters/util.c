@@ -29,7 +29,7 @@ enum mrv_status mrv_ad_setting_double(const struct mrv_kv *s, int n, const char 
     char *end;
     errno = 0;
     double d = strtod(v, &end);
-    while (end && (*end == ' ' || *end == '\t'))
+    while (*end == ' ' || *end == '\t') /* strtod always sets end */
         end++;
     if (errno || end == v || *end || !isfinite(d) || d < min || d > max)
         return mrv_error_set(err, MRV_EINVAL,

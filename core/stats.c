@@ -652,6 +652,8 @@ enum mrv_status mrv_stats_p_adjust(const double *p, size_t n, enum mrv_padjust m
         }
     }
     for (size_t i = 0, k = 0; i < n; i++)
+        /* k < m: the non-NaN p[i] are the m values counted above */
+        // NOLINTNEXTLINE(clang-analyzer-core.uninitialized.Assign)
         adjusted[i] = isnan(p[i]) ? NAN : adj[k++];
     free(adj);
     free(idx);

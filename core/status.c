@@ -1,3 +1,4 @@
+#define MRV_STATUS_IMPL /* defines mrv_error_set: no analyzer macro here (status.h) */
 #include "core/status.h"
 
 #include <stdarg.h>

@@ -57,6 +57,10 @@ static int ds_shape(hid_t file, const char *name, hsize_t dims[], hid_t *type)
 
 static void dims_text(int rank, const hsize_t dims[], char *buf, size_t size)
 {
+    if (rank > 8) { /* ds_shape read no dims */
+        snprintf(buf, size, "of rank > 8");
+        return;
+    }
     size_t o = 0;
     o += (size_t)snprintf(buf, size, "(");
     for (int i = 0; i < rank && o < size; i++)

@@ -75,6 +75,7 @@ static enum mrv_status fm_open(struct mrv_dataset *ds, struct mrv_error *err)
     if ((s = mrv_ds_input_files(ds, sfx, "fastMRI files", &list, &n, err)) != MRV_OK)
         return s;
     struct fm_state *st = calloc(1, sizeof *st);
+    // NOLINTNEXTLINE(bugprone-sizeof-expression): an array of pointers
     if (!st || !(st->files = calloc(n, sizeof *st->files))) {
         free(st);
         mrv_ds_free_list(list, n);

@@ -84,6 +84,7 @@ static enum mrv_status add_pair(struct mrv_dataset *ds, const char *id, const ch
         st->cap = cap;
     }
     struct nii_case *c = &st->cases[ds->count];
+    // NOLINTNEXTLINE(clang-analyzer-core.NonNullParamChecker): count < cap, so cases was allocated
     memset(c, 0, sizeof *c);
     snprintf(c->id, sizeof c->id, "%s", id);
     c->channels = 1;

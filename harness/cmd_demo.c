@@ -113,7 +113,7 @@ int mrv_cmd_demo(int argc, char **argv)
            sum.items_run, sum.results, sum.seconds, sum.jobs, sum.items_failed);
 
     struct mrv_store *store;
-    if ((s = mrv_store_open_readonly(db, &store, &err)) != MRV_OK)
+    if (mrv_store_open_readonly(db, &store, &err) != MRV_OK)
         return mrv_cli_fail("demo", &err);
     s = mrv_report_html(store, report, &err);
     mrv_store_close(store);

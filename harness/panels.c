@@ -110,6 +110,7 @@ static enum mrv_status write_npy(const char *path, const struct mrv_array *a,
     size_t total = 10 + (size_t)len + 1;
     size_t pad = (64 - total % 64) % 64;
     unsigned char head[256];
+    // NOLINTNEXTLINE(bugprone-not-null-terminated-result): binary magic, not a string
     memcpy(head, "\x93NUMPY\x01\x00", 8);
     size_t hl = (size_t)len + pad + 1;
     head[8] = (unsigned char)(hl & 0xff);

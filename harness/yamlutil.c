@@ -1,6 +1,7 @@
 /* harness/yamlutil.c — reading YAML documents (libyaml's document API)
  * with errors that name file:line:column, the key's path and the expected
  * form. Shared by the study file and the gate rules. */
+#define MRV_YAMLUTIL_IMPL /* defines mrv_yaml_fail: no analyzer macro here */
 #include "harness/yamlutil.h"
 
 #include <errno.h>

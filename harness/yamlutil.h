@@ -21,6 +21,11 @@ struct mrv_yaml {
 enum mrv_status mrv_yaml_fail(struct mrv_yaml *c, const yaml_node_t *n, enum mrv_status code,
                               const char *path, const char *fmt, ...)
     __attribute__((format(printf, 5, 6)));
+#if defined(__clang_analyzer__) && !defined(MRV_YAMLUTIL_IMPL)
+/* For the static analyzer only, as mrv_error_set in core/status.h: the
+ * function returns `code`, which the analyzer cannot see across files. */
+#define mrv_yaml_fail(c, n, code, ...) (mrv_yaml_fail((c), (n), (code), __VA_ARGS__), (code))
+#endif
 
 /* The scalar's text, or NULL for any other node (or NULL). */
 const char *mrv_yaml_scalar(const yaml_node_t *n);

@@ -106,8 +106,13 @@ enum mrv_status mrv_mask_make(enum mrv_mask_kind kind, size_t ncols, double acce
         double adj = acceleration * (lf - W) / (lf * acceleration - W);
         size_t hi = (size_t)nearbyint(adj);
         offset = (size_t)gsl_rng_uniform_int(rng, hi ? hi : 1);
-        for (double x = (double)offset; x < W - 1; x += adj) {
-            size_t i = (size_t)nearbyint(x);
+        /* np.arange(offset, W - 1, adj) as numpy fills it: ceil((stop -
+         * start) / step) values start + k * ((start + step) - start). A
+         * running x += adj drifts and can add a column (W 18, R 2, N_lf 2). */
+        double len = ceil((W - 1 - (double)offset) / adj);
+        double delta = ((double)offset + adj) - (double)offset;
+        for (size_t k = 0; k < (len > 0 ? (size_t)len : 0); k++) {
+            size_t i = (size_t)nearbyint((double)offset + (double)k * delta);
             if (i < ncols)
                 mask[i] = 1;
         }

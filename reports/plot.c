@@ -127,6 +127,17 @@ static double nice_step(double lo, double hi, int n)
     return (f < 1.5 ? 1 : f < 3 ? 2 : f < 7 ? 5 : 10) * p;
 }
 
+/* Ticks `step` apart from the first multiple of step >= lo up to hi: how
+ * many, and the first. Counted, not accumulated (t += step), so each tick is
+ * an exact multiple and a step below the values' resolution cannot loop
+ * forever; at most 100. */
+static int ticks(double lo, double hi, double step, double *first)
+{
+    *first = ceil(lo / step) * step;
+    double n = floor((hi + step * 1e-9 - *first) / step) + 1;
+    return n > 0 ? (int)fmin(n, 100) : 0;
+}
+
 struct frame {
     double x0, y0, x1, y1;   /* plot area, device units */
     double vx0, vx1, vy0, vy1; /* data range */
@@ -176,7 +187,9 @@ static void axes(cairo_t *cr, const struct frame *f, const char *xlabel, const c
     font(cr, 10, 0);
     cairo_set_line_width(cr, 1);
     double step = nice_step(f->vy0, f->vy1, 5);
-    for (double t = ceil(f->vy0 / step) * step; t <= f->vy1 + step * 1e-9; t += step) {
+    double t0;
+    for (int k = 0, nt = ticks(f->vy0, f->vy1, step, &t0); k < nt; k++) {
+        double t = t0 + k * step;
         double y = fy(f, t);
         cairo_set_source_rgb(cr, 0.9, 0.9, 0.9);
         cairo_move_to(cr, f->x0, y);
@@ -187,7 +200,8 @@ static void axes(cairo_t *cr, const struct frame *f, const char *xlabel, const c
         text(cr, f->x0 - 4, y, 1, 0.5, buf);
     }
     double xs = int_x ? fmax(1, round(nice_step(f->vx0, f->vx1, 6))) : nice_step(f->vx0, f->vx1, 6);
-    for (double t = ceil(f->vx0 / xs) * xs; t <= f->vx1 + xs * 1e-9; t += xs) {
+    for (int k = 0, nt = ticks(f->vx0, f->vx1, xs, &t0); k < nt; k++) {
+        double t = t0 + k * xs;
         double x = fx(f, t);
         cairo_set_source_rgb(cr, 0.2, 0.2, 0.2);
         cairo_move_to(cr, x, f->y1);
@@ -505,7 +519,9 @@ void mrv_plot_bars(cairo_t *cr, double w, double h, const char *title, const cha
     char buf[32];
     font(cr, 10, 0);
     double step = nice_step(f.vx0, f.vx1, 5);
-    for (double t = ceil(f.vx0 / step) * step; t <= f.vx1 + step * 1e-9; t += step) {
+    double t0;
+    for (int k = 0, nt = ticks(f.vx0, f.vx1, step, &t0); k < nt; k++) {
+        double t = t0 + k * step;
         double x = fx(&f, t);
         cairo_set_source_rgb(cr, 0.9, 0.9, 0.9);
         cairo_move_to(cr, x, f.y0);

@@ -62,7 +62,8 @@ enum mrv_status mrv_store__fail(struct mrv_store *s, int rc, const char *what,
                                 struct mrv_error *err);
 
 /* Copy `src` (NULL -> "") into dst[size], truncated at a UTF-8 character
- * boundary so a long name never ends in half a character. */
+ * boundary so a long name never ends in half a character. size 0 writes
+ * nothing. */
 void mrv_store__copy(char *dst, size_t size, const char *src);
 
 #endif

@@ -107,6 +107,8 @@ sqlite3_stmt *mrv_store__stmt(struct mrv_store *s, enum mrv_stmt id,
 
 void mrv_store__copy(char *dst, size_t size, const char *src)
 {
+    if (size == 0) /* no room even for the terminator */
+        return;
     if (!src)
         src = "";
     size_t n = strlen(src);

@@ -197,6 +197,22 @@ static void test_wrong_task(void **state)
     mrv_array_free(&k);
 }
 
+/* An image with a zero dimension (its data NULL, as for any empty array) is
+ * refused with a message; it used to read the first voxel of no data. */
+static void test_otsu_empty(void **state)
+{
+    (void)state;
+    struct mrv_array img, labels = {0};
+    const size_t dims[3] = {1, 0, 4};
+    mrv_array_borrow(&img, MRV_F32, 3, dims, NULL);
+    struct mrv_error err = {0};
+    double t = 0;
+    assert_int_equal(mrv_segment_otsu(&img, &labels, NULL, &t, &err), MRV_EINVAL);
+    assert_string_equal(err.msg, "otsu_segmenter: image (1, 0, 4) is empty, expected at least "
+                                 "one voxel");
+    assert_null(labels.data);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -204,6 +220,7 @@ int main(void)
         cmocka_unit_test(test_cg_sense_r2),
         cmocka_unit_test(test_cg_sense_estimated_maps),
         cmocka_unit_test(test_otsu_segmenter),
+        cmocka_unit_test(test_otsu_empty),
         cmocka_unit_test(test_wrong_task),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -93,6 +93,11 @@ def fm_rank2(p):
         f.create_dataset("kspace", data=np.ones((4, 4), np.complex64))
 
 
+def fm_rank9(p):
+    with h5py.File(p, "w") as f:
+        f.create_dataset("kspace", data=np.ones((1,) * 9, np.complex64))
+
+
 def fm_real_kspace(p):
     with h5py.File(p, "w") as f:
         f.create_dataset("kspace", data=np.ones((1, 2, 4, 4), np.float32))
@@ -297,6 +302,8 @@ class BadInputCorpus(unittest.TestCase):
              "mrvet run: f.h5: dataset 'kspace' is missing, expected complex64 (slices, [coils,] ky, kx)"),
             ("rank2", fm_rank2,
              "mrvet run: f.h5: dataset 'kspace' is (4, 4) complex64, expected complex64 of rank 3 (slices, ky, kx) or 4 (slices, coils, ky, kx)"),
+            ("rank9", fm_rank9,  # no dims are read past rank 8: none printed
+             "mrvet run: f.h5: dataset 'kspace' is of rank > 8 complex64, expected complex64 of rank 3 (slices, ky, kx) or 4 (slices, coils, ky, kx)"),
             ("real_kspace", fm_real_kspace,
              "mrvet run: f.h5: dataset 'kspace' is (1, 2, 4, 4) float32, expected complex64 of rank 3 (slices, ky, kx) or 4 (slices, coils, ky, kx)"),
             ("rss_slices", fm_rss_slices,

@@ -131,6 +131,30 @@ static void test_equispaced_fraction(void **state)
     }
 }
 
+/* numpy's arange, not a running sum: W 18, R 2, N_lf round(1.8) = 2 gives
+ * R' = 2 (2 - 18) / (4 - 18) = 16/7 and, from fastMRI's code run in numpy
+ * (np.around(np.arange(offset, 17, 16/7)) plus the centre columns 8-9),
+ * these masks; adding 16/7 seven times to 1 lands below 17 and would keep
+ * column 17 too. */
+static void test_equispaced_fraction_numpy(void **state)
+{
+    (void)state;
+    static const char *const want[2] = {"101001011101001010", "010100101110100100"};
+    struct mrv_error err = {0};
+    int seen[2] = {0, 0};
+    for (uint64_t seed = 0; seed < 16; seed++) {
+        uint8_t m[18];
+        struct mrv_mask_info info;
+        assert_ok(mrv_mask_make(MRV_MASK_EQUISPACED_FRACTION, 18, 2, 0.1, seed, m, &info, &err),
+                  &err);
+        assert_true(info.offset < 2);
+        seen[info.offset] = 1;
+        for (int i = 0; i < 18; i++)
+            assert_int_equal(m[i], want[info.offset][i] - '0');
+    }
+    assert_true(seen[0] && seen[1]);
+}
+
 /* Poisson disc: exactly round(W/R) columns, the centre kept, every kept
  * column at least min(r(a), r(b)) from its neighbour (r grows 4x to the
  * edge), denser in the middle than at the edges. */
@@ -195,6 +219,7 @@ int main(void)
         cmocka_unit_test(test_refusals),
         cmocka_unit_test(test_equispaced),
         cmocka_unit_test(test_equispaced_fraction),
+        cmocka_unit_test(test_equispaced_fraction_numpy),
         cmocka_unit_test(test_poisson),
         cmocka_unit_test(test_kinds_refuse),
     };
