@@ -350,7 +350,7 @@ static enum mrv_status prepare_recon(struct engine *e, struct item *it, struct r
     const struct case_slot *s = it->slot;
     *ri = (struct recon_input){.mask = &s->mask, .coil_maps = &s->c.coil_maps,
                                .ny = s->c.kspace.dims[2], .nx = s->c.kspace.dims[3]};
-    const struct plan_entry *pe;
+    const struct plan_entry *pe = NULL;
     enum mrv_status st = mrv_array_copy(&ri->k, &s->c.kspace, err);
     if (st == MRV_OK)
         st = perturb(e, it, &ri->k, &pe, err);
@@ -582,7 +582,7 @@ static void run_segmentation(struct engine *e, struct item *it)
     struct mrv_error err = {0};
     char msg[MRV_ERROR_MAX + 64];
     struct mrv_array img = {0};
-    const struct plan_entry *pe;
+    const struct plan_entry *pe = NULL;
     enum mrv_status st = mrv_array_copy(&img, &s->c.reference, &err);
     if (st == MRV_OK)
         st = perturb(e, it, &img, &pe, &err);
