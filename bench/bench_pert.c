@@ -177,6 +177,8 @@ static int bench_2d(void)
         const struct mrv_perturbation *pert = list[i];
         if (pert->domain != MRV_DOMAIN_KSPACE)
             continue;
+        if (pert->layouts && !(pert->layouts & MRV_LAYOUT_KSPACE))
+            continue; /* 3D k-space only (motion3dk): not a 2D slice family */
         double ms;
         struct mrv_drawn d;
         if (pert->reshape ? time_reshape(pert, pert->severity[2], &c, 5, &ms, &d)

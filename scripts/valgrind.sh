@@ -56,6 +56,8 @@ models:
   - {name: candidate, adapter: builtin, model: zero_filled, version: "2"}
 perturbations:
   - {family: noise, severities: [1, 3], repeats: 2}
+  - {family: coil_compress, severities: [3]}
+  - {family: resolution, severities: [2]}
   - {family: motion, severities: [2]}
   - {family: ghosting, severities: [3]}
   - {family: spike, severities: [3]}
@@ -67,6 +69,39 @@ gate:
     - {metric: ssim, margin: 0.01}
     - {metric: psnr, family: noise, floor: 5}
 YAML
+cat >"$work/exec.yaml" <<YAML
+study: valgrind-exec
+seed: 9
+dataset: {kind: phantom, matrix: 64, coils: 4, limit: 2}
+undersampling: {acceleration: 4, center_fraction: 0.08}
+models:
+  - name: numpy_zf
+    adapter: exec
+    model: $py $work/worker.py
+    settings: {workers: 2}
+perturbations:
+  - {family: noise, severities: [2]}
+  - {family: coil_subset, severities: [3]}
+  - {family: b0, severities: [3], field_map: $work/fmap.h5}
+metrics: [psnr, ssim]
+YAML
+cat >"$work/worker.py" <<PY
+import sys
+sys.path.insert(0, "$root/adapters/python")
+import numpy as np
+import mrvet_worker
+
+
+def reconstruct(kspace, **_):
+    k = np.fft.ifftshift(np.asarray(kspace), axes=(-2, -1))
+    img = np.fft.fftshift(np.fft.ifft2(k, norm="ortho"), axes=(-2, -1))
+    return np.sqrt((np.abs(img) ** 2).sum(axis=-3))
+
+
+mrvet_worker.serve(reconstruct)
+PY
+$py -c "import h5py, numpy as np; y, x = np.mgrid[-1:1:64j, -1:1:64j]; \
+h5py.File('$work/fmap.h5', 'w').create_dataset('field_map', data=(60 * x + 20 * y * y).astype(np.float32))"
 cat >"$work/seg.yaml" <<'YAML'
 study: valgrind-seg
 task: segmentation
@@ -155,6 +190,12 @@ start=$(date +%s)
 cd "$work"
 run inspect inspect fm.h5;                                   expect 0
 run perturb perturb fm.h5 -p motion+noise -s 3 --seed 2 -o p.h5; expect 0
+# 3D k-space (BART cfl: read, phase 1, partition, coil) moved along kz
+$py -c "import numpy as np; k = (np.random.default_rng(1).standard_normal((16, 12, 8, 2)) + 0j); \
+open('vol.hdr', 'w').write('# Dimensions\\n16 12 8 2' + ' 1' * 12 + '\\n'); \
+k.astype(np.complex64).ravel(order='F').tofile('vol.cfl')"
+run perturb3d perturb vol.cfl -p motion3dk -s 3 --seed 2 -o moved.cfl; expect 0
+run perturb_reshape perturb fm.h5 -p coil_compress -s 3 --seed 2 -o cc.h5; expect 0
 run dry_run run study.yaml --db v.db --dry-run;              expect 0
 run run run study.yaml --db v.db --quiet --jobs 2;           expect 0
 # Resume: lose every result of one case, run again: the engine redoes only
@@ -171,6 +212,7 @@ if [ "$rows_after" != "$(cat rows_before.txt)" ]; then
 fi
 run resume_done run study.yaml --db v.db --quiet;            expect 0
 run seg run seg.yaml --db s.db --quiet;                      expect 0
+run exec_study run exec.yaml --db x.db --quiet;              expect 0
 run fastmri_study run fm.yaml --db f.db --quiet;             expect 0
 run report_html report v.db -o r.html;                       expect 0
 run report_pdf report v.db -o r.pdf --accept ssim\>=0.5;     expect 0
