@@ -373,9 +373,7 @@ static enum mrv_status count_plan(const struct mrv_perturbation *pert, int subse
 {
     *plan = NULL;
     struct mrv_kview v;
-    enum mrv_status s = mrv_perturbation_check(pert, p, err);
-    if (s == MRV_OK)
-        s = mrv_pert_kview(pert->name, shape, &v, err);
+    enum mrv_status s = mrv_pert_plan_kview(pert, p, shape, &v, err);
     if (s != MRV_OK)
         return s;
     if (shape->ndim != 4)

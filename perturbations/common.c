@@ -174,15 +174,21 @@ void mrv_pert_shift_columns(const struct mrv_kview *v, const double *dy, const d
     }
 }
 
+enum mrv_status mrv_pert_plan_kview(const struct mrv_perturbation *pert, const double *p,
+                                    const struct mrv_array *shape, struct mrv_kview *v,
+                                    struct mrv_error *err)
+{
+    enum mrv_status s = mrv_perturbation_check(pert, p, err);
+    return s == MRV_OK ? mrv_pert_kview(pert->name, shape, v, err) : s;
+}
+
 enum mrv_status mrv_simple_plan_create(const struct mrv_perturbation *pert,
                                        const struct mrv_array *shape, const double *p,
                                        void **plan, struct mrv_error *err)
 {
     *plan = NULL;
     struct mrv_kview v;
-    enum mrv_status s = mrv_perturbation_check(pert, p, err);
-    if (s == MRV_OK)
-        s = mrv_pert_kview(pert->name, shape, &v, err);
+    enum mrv_status s = mrv_pert_plan_kview(pert, p, shape, &v, err);
     if (s != MRV_OK)
         return s;
     struct mrv_simple_plan *sp = calloc(1, sizeof *sp);

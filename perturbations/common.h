@@ -32,6 +32,12 @@ struct mrv_kview {
 enum mrv_status mrv_pert_kview(const char *family, const struct mrv_array *a,
                                struct mrv_kview *v, struct mrv_error *err);
 
+/* The first step of a k-space plan: `p` checked against `pert`'s parameter
+ * table, then `v` filled from `shape` as mrv_pert_kview does. */
+enum mrv_status mrv_pert_plan_kview(const struct mrv_perturbation *pert, const double *p,
+                                    const struct mrv_array *shape, struct mrv_kview *v,
+                                    struct mrv_error *err);
+
 /* MRV_EINVAL unless `data` has exactly the shape the plan was made for
  * (plans are per shape; a case of another shape must be planned again). */
 enum mrv_status mrv_pert_same_shape(const char *family, const struct mrv_kview *planned,

@@ -83,9 +83,7 @@ static enum mrv_status plan_impl(const struct mrv_perturbation *pert,
 {
     *plan = NULL;
     struct mrv_kview v;
-    enum mrv_status s = mrv_perturbation_check(pert, p, err);
-    if (s == MRV_OK)
-        s = mrv_pert_kview(pert->name, shape, &v, err);
+    enum mrv_status s = mrv_pert_plan_kview(pert, p, shape, &v, err);
     if (s != MRV_OK)
         return s;
     struct res_plan *rp = calloc(1, sizeof *rp);
