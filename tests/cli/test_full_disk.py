@@ -60,15 +60,18 @@ umount "$D"
 """
 
 
-def namespace_prefix():
-    """unshare -m as root; a user namespace otherwise. None if neither can
-    mount a tmpfs here."""
+def namespace_prefix(probe_dir):
+    """unshare -m as root; in a chroot (whose root is no mount point, so its
+    propagation cannot be made private) the same with propagation unchanged
+    (the script unmounts what it mounted); a user namespace otherwise. None
+    if none of them can mount a tmpfs here."""
     unshare = shutil.which("unshare")
     if not unshare:
         return None
-    for prefix in ([unshare, "-m"], [unshare, "-Urm"]):
-        probe = subprocess.run(prefix + ["sh", "-c", "mount -t tmpfs -o size=1m tmpfs /mnt"],
-                               capture_output=True)
+    for prefix in ([unshare, "-m"], [unshare, "-m", "--propagation", "unchanged"],
+                   [unshare, "-Urm"]):
+        probe = subprocess.run(prefix + ["sh", "-c", 'mount -t tmpfs -o size=1m tmpfs "$0" && '
+                                         'umount "$0"', probe_dir], capture_output=True)
         if probe.returncode == 0:
             return prefix
     return None
@@ -85,7 +88,9 @@ class FullDisk(unittest.TestCase):
         shutil.rmtree(self.tmp, ignore_errors=True)
 
     def test_full_disk_keeps_results_and_resumes(self):
-        prefix = namespace_prefix()
+        probe = os.path.join(self.tmp, "probe")
+        os.mkdir(probe)
+        prefix = namespace_prefix(probe)
         if prefix is None:
             self.skipTest("cannot mount a tmpfs in a private mount namespace here "
                           "(needs root or user namespaces)")
