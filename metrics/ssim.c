@@ -334,11 +334,31 @@ static inline double hsum11(const double *v, const double *w)
            (w[4] * (v[4] + v[6]) + w[5] * v[5]);
 }
 
+/* ssim_px for a normalised window and population covariance (inv and
+ * cov both 1, Wang et al.'s form): the six multiplications by 1 dropped.
+ * x * 1.0 == x exactly, so the bits are those of ssim_px. */
+static inline double ssim_px_unit(double ux, double uy, double sss, double sxy,
+                                  struct consts k)
+{
+    double q = ux * ux + uy * uy;
+    double vsum = sss - q;
+    double vxy = sxy - ux * uy;
+    double a1 = 2 * ux * uy + k.c1, a2 = 2 * vxy + k.c2;
+    double b1 = q + k.c1, b2 = vsum + k.c2;
+    return (a1 * a2) / (b1 * b2);
+}
+
 MRV_CLONES
 static void ssim_row_g11(double *restrict s, struct mom V, size_t nout, struct consts k,
                          const double *w)
 {
     const double wl[6] = {w[0], w[1], w[2], w[3], w[4], w[5]};
+    if (k.inv == 1.0 && k.cov == 1.0) {
+        for (size_t c = 0; c < nout; c++)
+            s[c] = ssim_px_unit(hsum11(V.x + c, wl), hsum11(V.y + c, wl),
+                                hsum11(V.ss + c, wl), hsum11(V.xy + c, wl), k);
+        return;
+    }
     for (size_t c = 0; c < nout; c++)
         s[c] = ssim_px(hsum11(V.x + c, wl), hsum11(V.y + c, wl), hsum11(V.ss + c, wl),
                        hsum11(V.xy + c, wl), k);
