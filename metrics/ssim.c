@@ -76,11 +76,12 @@ bool mrv_ssim_window_gauss(struct mrv_ssim_window *w, double sigma, bool sample_
     return true;
 }
 
-/* Layout: V (4 rows), H (4 rows), s (1 row), then for 3D windows the 4
- * moment planes summed along z. */
+/* Layout: V (4 rows), H (4 rows), s (1 row), then either the vertical sums
+ * of three more output rows (12 rows, 2D 11-tap Gaussian) or, for 3D
+ * windows, the 4 moment planes summed along z. */
 size_t mrv_ssim_scratch(size_t nz, size_t ny, size_t nx)
 {
-    return 9 * nx + (nz > 1 ? 4 * ny * nx : 0);
+    return 9 * nx + (nz > 1 ? 4 * ny * nx : 12 * nx);
 }
 
 /* V += sign * moments of the image rows (a, b). */
@@ -150,12 +151,13 @@ typedef double v8d __attribute__((vector_size(64)));
 typedef float v8f __attribute__((vector_size(32)));
 
 /* (pointers, not values: a 64-byte vector passed by value would change
- * the ABI of the portable clone) */
+ * the ABI of the portable clone). Built element by element: GCC 12 turns
+ * this into one vcvtps2pd from memory, but __builtin_convertvector of a
+ * v8f into four instructions (two half conversions, an extract and an
+ * insert) on the shuffle port; the conversion is exact either way. */
 static inline void load8(v8d *out, const float *p)
 {
-    v8f f;
-    memcpy(&f, p, sizeof f);
-    *out = __builtin_convertvector(f, v8d);
+    *out = (v8d){p[0], p[1], p[2], p[3], p[4], p[5], p[6], p[7]};
 }
 
 /* One column's 11-tap vertical sums of output row 0 of (a, b): the scalar
@@ -181,20 +183,22 @@ static void vgauss11_col(struct mom V, const float *a, const float *b, size_t nx
     V.xy[c] = sxy;
 }
 
-/* The 11-tap vertical pass (Wang et al.'s window) for `nrows` (1 or 2)
- * consecutive output rows at once: the 12 input rows' moments are formed
- * once per column block and shared, so the squares of each input pixel
- * are computed once per two output rows instead of once per row (the
- * pass is arithmetic-bound). Bit-identical to vgauss11_col. */
-MRV_CLONES
-static void vgauss11_rows(struct mom V0, struct mom V1, const float *restrict a,
-                          const float *restrict b, size_t nx, const double *w, int nrows)
+/* The 11-tap vertical pass (Wang et al.'s window) for NR consecutive
+ * output rows at once (NR a compile-time constant, so that every index
+ * below is one and m can live in registers): the 10 + NR input rows'
+ * moments are formed once per column block and shared, so the squares of
+ * each input pixel are computed once per NR output rows instead of once
+ * per row (the pass is arithmetic-bound). Bit-identical to vgauss11_col. */
+static inline __attribute__((always_inline)) void
+vgauss11_block(struct mom *V, const float *restrict a, const float *restrict b, size_t nx,
+               const double *w, const int NR)
 {
     const double w0 = w[0], w1 = w[1], w2 = w[2], w3 = w[3], w4 = w[4], w5 = w[5];
     size_t c = 0;
     for (; c + 8 <= nx; c += 8) {
-        v8d m[12][4];
-        for (int r = 0; r < 10 + nrows; r++) {
+        v8d m[14][4];
+        #pragma GCC unroll 14
+        for (int r = 0; r < 10 + NR; r++) {
             v8d xa, xb;
             load8(&xa, a + (size_t)r * nx + c);
             load8(&xb, b + (size_t)r * nx + c);
@@ -203,9 +207,10 @@ static void vgauss11_rows(struct mom V0, struct mom V1, const float *restrict a,
             m[r][2] = xa * xa + xb * xb;
             m[r][3] = xa * xb;
         }
-        for (int o = 0; o < nrows; o++) {
-            struct mom V = o ? V1 : V0;
-            double *dst[4] = {V.x + c, V.y + c, V.ss + c, V.xy + c};
+        #pragma GCC unroll 14
+        for (int o = 0; o < NR; o++) {
+            double *dst[4] = {V[o].x + c, V[o].y + c, V[o].ss + c, V[o].xy + c};
+            #pragma GCC unroll 14
             for (int j = 0; j < 4; j++) {
                 v8d t = w5 * m[o + 5][j];
                 t += w0 * (m[o][j] + m[o + 10][j]);
@@ -217,11 +222,24 @@ static void vgauss11_rows(struct mom V0, struct mom V1, const float *restrict a,
             }
         }
     }
-    for (; c < nx; c++) {
-        vgauss11_col(V0, a, b, nx, w, c);
-        if (nrows == 2)
-            vgauss11_col(V1, a + nx, b + nx, nx, w, c);
-    }
+    for (; c < nx; c++)
+        for (int o = 0; o < NR; o++)
+            vgauss11_col(V[o], a + (size_t)o * nx, b + (size_t)o * nx, nx, w, c);
+}
+
+/* Four output rows per pass; single rows for the last nout % 4. */
+MRV_CLONES
+static void vgauss11_rows4(struct mom *V, const float *restrict a, const float *restrict b,
+                           size_t nx, const double *w)
+{
+    vgauss11_block(V, a, b, nx, w, 4);
+}
+
+MRV_CLONES
+static void vgauss11_rows1(struct mom *V, const float *restrict a, const float *restrict b,
+                           size_t nx, const double *w)
+{
+    vgauss11_block(V, a, b, nx, w, 1);
 }
 
 /* V += sign * (the planes' row at off). */
@@ -316,11 +334,31 @@ static inline double hsum11(const double *v, const double *w)
            (w[4] * (v[4] + v[6]) + w[5] * v[5]);
 }
 
+/* ssim_px for a normalised window and population covariance (inv and
+ * cov both 1, Wang et al.'s form): the six multiplications by 1 dropped.
+ * x * 1.0 == x exactly, so the bits are those of ssim_px. */
+static inline double ssim_px_unit(double ux, double uy, double sss, double sxy,
+                                  struct consts k)
+{
+    double q = ux * ux + uy * uy;
+    double vsum = sss - q;
+    double vxy = sxy - ux * uy;
+    double a1 = 2 * ux * uy + k.c1, a2 = 2 * vxy + k.c2;
+    double b1 = q + k.c1, b2 = vsum + k.c2;
+    return (a1 * a2) / (b1 * b2);
+}
+
 MRV_CLONES
 static void ssim_row_g11(double *restrict s, struct mom V, size_t nout, struct consts k,
                          const double *w)
 {
     const double wl[6] = {w[0], w[1], w[2], w[3], w[4], w[5]};
+    if (k.inv == 1.0 && k.cov == 1.0) {
+        for (size_t c = 0; c < nout; c++)
+            s[c] = ssim_px_unit(hsum11(V.x + c, wl), hsum11(V.y + c, wl),
+                                hsum11(V.ss + c, wl), hsum11(V.xy + c, wl), k);
+        return;
+    }
     for (size_t c = 0; c < nout; c++)
         s[c] = ssim_px(hsum11(V.x + c, wl), hsum11(V.y + c, wl), hsum11(V.ss + c, wl),
                        hsum11(V.xy + c, wl), k);
@@ -391,18 +429,22 @@ void mrv_ssim_slice(const float *a, const float *b, size_t ny, size_t nx,
     *sum = 0;
     *count = 0;
     if (!w->uniform && taps == 11) {
-        /* two output rows per vertical pass; the second row's sums go in
-         * hbuf, free until finish_row (which only needs it for other
-         * windows) */
-        struct mom V1 = mom_at(hbuf, nx);
-        for (size_t r0 = 0; r0 < nout; r0 += 2) {
-            int nrows = r0 + 1 < nout ? 2 : 1;
-            vgauss11_rows(V, V1, a + r0 * nx, b + r0 * nx, nx, w->w, nrows);
-            for (int o = 0; o < nrows; o++) {
-                size_t ro = r0 + (size_t)o;
-                finish_row(o ? V1 : V, NULL, s, nx, w, k,
-                           mask ? mask + (ro + pad) * nx : NULL, sum, count);
-            }
+        /* four output rows per vertical pass; the other three rows' sums
+         * go in hbuf (free until finish_row, which only needs it for other
+         * windows) and the 12 rows after s */
+        struct mom Vr[4] = {V, mom_at(hbuf, nx), mom_at(scratch + 9 * nx, nx),
+                            mom_at(scratch + 13 * nx, nx)};
+        size_t r0 = 0;
+        for (; r0 + 4 <= nout; r0 += 4) {
+            vgauss11_rows4(Vr, a + r0 * nx, b + r0 * nx, nx, w->w);
+            for (size_t o = 0; o < 4; o++)
+                finish_row(Vr[o], NULL, s, nx, w, k,
+                           mask ? mask + (r0 + o + pad) * nx : NULL, sum, count);
+        }
+        for (; r0 < nout; r0++) {
+            vgauss11_rows1(Vr, a + r0 * nx, b + r0 * nx, nx, w->w);
+            finish_row(V, NULL, s, nx, w, k, mask ? mask + (r0 + pad) * nx : NULL, sum,
+                       count);
         }
         return;
     }
