@@ -10,6 +10,7 @@
 
 #define TILE 16 /* lines transformed together along a strided axis */
 #define WINDOW_MAX 24 /* widest per-query window before the envelope wins */
+#define SEARCH_MAX 16 /* widest 3D search (voxels per axis) before the passes */
 
 /* Scratch for one line of length up to maxn, plus the tile buffer. */
 struct work {
@@ -243,6 +244,56 @@ enum mrv_status mrv_edt_squared(int ndim, const size_t dims[], const double spac
     return MRV_OK;
 }
 
+/* The squared distance at query qi of a 3D grid from h, the transform
+ * along the last axis only: the minimum over planes z' and rows y' of
+ * (s0 dz)^2 + ((s1 dy)^2 + h(z', y', x)), searched outward from the query
+ * and cut where (s0 dz)^2 (+ (s1 dy)^2) alone reaches the best value so far
+ * (h >= 0, and rounding is monotone, so nothing beyond can be lower). Most
+ * surface points lie a few voxels from the other surface, so this visits a
+ * few dozen points and skips the envelope pass along the middle axis. The
+ * search stops SEARCH_MAX voxels out along each axis; NaN when a point it
+ * skipped could still be nearer than the best found (the caller then takes
+ * the full passes). */
+static double search3(const double *h, const size_t dims[3], const double sp[3],
+                      size_t qi)
+{
+    const size_t ny = dims[1], nx = dims[2], plane = ny * nx;
+    const size_t z = qi / plane, y = qi / nx % ny, x = qi % nx;
+    double best = INFINITY, missed = INFINITY; /* missed: a bound on the unvisited */
+    for (size_t a = 0;; a++) {
+        double dz = sp[0] * (double)a, dz2 = dz * dz;
+        if (!(dz2 < best) || (a > z && z + a >= dims[0]))
+            break;
+        if (a > SEARCH_MAX) {
+            missed = dz2 < missed ? dz2 : missed;
+            break;
+        }
+        for (int side = 0; side < (a ? 2 : 1); side++) {
+            if (side ? z + a >= dims[0] : a > z)
+                continue;
+            const double *col = h + (side ? z + a : z - a) * plane + x;
+            for (size_t b = 0;; b++) {
+                double dy = sp[1] * (double)b, dy2 = dy * dy;
+                if (!(dz2 + dy2 < best) || (b > y && y + b >= ny))
+                    break;
+                if (b > SEARCH_MAX) {
+                    missed = dz2 + dy2 < missed ? dz2 + dy2 : missed;
+                    break;
+                }
+                if (b <= y) {
+                    double c = dz2 + (dy2 + col[(y - b) * nx]);
+                    best = c < best ? c : best;
+                }
+                if (b > 0 && y + b < ny) {
+                    double c = dz2 + (dy2 + col[(y + b) * nx]);
+                    best = c < best ? c : best;
+                }
+            }
+        }
+    }
+    return best <= missed ? best : NAN;
+}
+
 static enum mrv_status edt_at(int ndim, const size_t dims[], const double spacing[],
                               double *f, const size_t *fidx, size_t nf, size_t nq,
                               const size_t *qidx, double *d2, struct mrv_error *err)
@@ -283,7 +334,28 @@ static enum mrv_status edt_at(int ndim, const size_t dims[], const double spacin
                                            "distance transform: cannot allocate %zu queries",
                                            nq);
     }
-    passes(&w, ndim, dims, spacing, f, total, 1, fidx, nf);
+    /* 3D: first a search over the transform along the last axis alone
+     * (search3); only if a query is far from every feature, the middle
+     * axis's pass too, and the window/envelope below for those queries. */
+    size_t pending = nq;
+    if (ndim == 3) {
+        passes(&w, ndim, dims, spacing, f, total, 2, fidx, nf);
+        pending = 0;
+        for (size_t i = 0; i < nq; i++) {
+            /* queries mostly far from the features (each search then
+             * costs up to (2 SEARCH_MAX + 1)^2 points): the passes are
+             * cheaper, so leave the rest to them */
+            if (pending * 4 > i + 256) {
+                for (; i < nq; i++, pending++)
+                    d2[i] = NAN;
+                break;
+            }
+            d2[i] = search3(f, dims, spacing, qidx[i]);
+            pending += isnan(d2[i]);
+        }
+    }
+    if (pending)
+        passes(&w, ndim, dims, spacing, f, total, 1, fidx, nf);
     /* f now holds the transform over all axes but the first, G. At a query
      * (z, l), U = G(z, l) >= the answer, and a plane z' can only do better
      * if s0 |z - z'| <= sqrt(U): a window of W = floor(sqrt(U) / s0) planes
@@ -292,7 +364,9 @@ static enum mrv_status edt_at(int ndim, const size_t dims[], const double spacin
      * window go through the line's lower envelope instead. */
     const double s0 = spacing[0];
     size_t nslow = 0;
-    for (size_t i = 0; i < nq; i++) {
+    for (size_t i = 0; pending && i < nq; i++) {
+        if (ndim == 3 && !isnan(d2[i]))
+            continue; /* found by search3 */
         size_t z = qidx[i] / stride, l = qidx[i] % stride;
         double u = f[qidx[i]];
         double wf = isinf(u) ? INFINITY : floor(sqrt(u) / s0);
