@@ -28,7 +28,8 @@ enum mrv_status mrv_edt_squared(int ndim, const size_t dims[], const double spac
 /* The same transform, but only its values at nq query points are wanted:
  * d2[i] = squared distance at flat index qidx[i] (strictly ascending, each
  * < the grid size). Faster than the full transform (the first axis is
- * evaluated only on lines holding queries, only at the queries); `f` is
+ * evaluated only on lines holding queries, only at the queries; in 3D a
+ * bounded search near each query usually replaces the middle axis); `f` is
  * overwritten with partial results. Errors as mrv_edt_squared, plus
  * MRV_EINVAL for unsorted or out-of-range queries. Thread-safe. */
 enum mrv_status mrv_edt_squared_at(int ndim, const size_t dims[], const double spacing[],

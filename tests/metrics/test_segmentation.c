@@ -332,6 +332,41 @@ static void edt_brute_force(void **state)
     }
 }
 
+/* Queries up to 40 planes from the nearest feature: beyond the 3D search's
+ * reach (16 voxels), so the middle-axis pass and the envelope answer them;
+ * against brute force. */
+static void edt_far_queries(void **state)
+{
+    (void)state;
+    enum { NZ = 48, NY = 5, NX = 6, N = NZ * NY * NX };
+    double f[N], d2[N];
+    int feat[N], nf = 0;
+    size_t q[N], nq = 0;
+    struct lcg g = {5};
+    for (int i = 0; i < N; i++) {
+        f[i] = i < 8 * NY * NX && lcg_uniform(&g) < 0.05 ? 0 : INFINITY;
+        if (f[i] == 0)
+            feat[nf++] = i;
+        q[nq++] = (size_t)i;
+    }
+    assert_true(nf > 0);
+    const size_t dims[3] = {NZ, NY, NX};
+    const double sp[3] = {0.7, 1.9, 1.1};
+    struct mrv_error err = {0};
+    assert_ok(mrv_edt_squared_at(3, dims, sp, f, nq, q, d2, &err), &err);
+    for (int i = 0; i < N; i++) {
+        double best = INFINITY;
+        for (int k = 0; k < nf; k++) {
+            int j = feat[k];
+            double dz = sp[0] * (i / (NY * NX) - j / (NY * NX));
+            double dy = sp[1] * ((i / NX) % NY - (j / NX) % NY);
+            double dx = sp[2] * (i % NX - j % NX);
+            best = fmin(best, dz * dz + dy * dy + dx * dx);
+        }
+        assert_close(d2[i], best, 1e-9);
+    }
+}
+
 /* Random blobs: a union of random ellipsoids; the output moves and resizes
  * them a little. */
 static void make_blobs(uint8_t *a, uint8_t *b, size_t nz, size_t ny, size_t nx,
@@ -443,7 +478,8 @@ int main(void)
         cmocka_unit_test(deepmind_vectors_3d),  cmocka_unit_test(deepmind_areas_3d),
         cmocka_unit_test(one_voxel_shift),      cmocka_unit_test(labels_and_conventions),
         cmocka_unit_test(empty_cases),
-        cmocka_unit_test(edt_brute_force),      cmocka_unit_test(scipy_oracle),
+        cmocka_unit_test(edt_brute_force),      cmocka_unit_test(edt_far_queries),
+        cmocka_unit_test(scipy_oracle),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
