@@ -271,6 +271,16 @@ const struct mrv_agg_robust *mrv_analysis_robust(const struct mrv_analysis *a, s
     return NULL;
 }
 
+bool mrv_analysis_has_robust(const struct mrv_analysis *a, size_t run, int32_t family,
+                             int32_t metric)
+{
+    for (size_t i = 0; a && i < a->nrobust; i++)
+        if ((run == SIZE_MAX || a->robust[i].run == run) &&
+            (family < 0 || a->robust[i].family == family) && a->robust[i].metric == metric)
+            return true;
+    return false;
+}
+
 const struct mrv_criterion *mrv_analysis_criterion(const struct mrv_analysis *a,
                                                    const char *metric)
 {

@@ -217,6 +217,10 @@ const struct mrv_agg_cell *mrv_analysis_cell(const struct mrv_analysis *a, size_
 /* The robustness row of (run, family, metric), or NULL. */
 const struct mrv_agg_robust *mrv_analysis_robust(const struct mrv_analysis *a, size_t run,
                                                  int32_t family, int32_t metric);
+/* Whether any robustness row matches: `run` SIZE_MAX and `family` -1 match
+ * every run / family (the figure sections ask "is there anything to draw"). */
+bool mrv_analysis_has_robust(const struct mrv_analysis *a, size_t run, int32_t family,
+                             int32_t metric);
 /* The criterion for `metric`, or NULL. */
 const struct mrv_criterion *mrv_analysis_criterion(const struct mrv_analysis *a,
                                                    const char *metric);

@@ -272,10 +272,7 @@ static enum mrv_status figures(struct mrv_strbuf *b, const struct mrv_analysis *
         if (a->nrobust)
             st = figure(b, &bars, NULL, cnt, err);
         for (size_t f = 0; f < a->res.nfamilies && st == MRV_OK; f++) {
-            bool any = false;
-            for (size_t r = 0; r < a->nruns && !any; r++)
-                any = mrv_analysis_robust(a, r, (int32_t)f, (int32_t)m) != NULL;
-            if (!any)
+            if (!mrv_analysis_has_robust(a, SIZE_MAX, (int32_t)f, (int32_t)m))
                 continue;
             struct mrv_fig fig = {a, MRV_FIG_CURVES, 0, (int32_t)f, (int32_t)m};
             st = figure(b, &fig, NULL, cnt, err);
@@ -286,10 +283,7 @@ static enum mrv_status figures(struct mrv_strbuf *b, const struct mrv_analysis *
                          "(sign flipped for lower-is-better metrics, so red is always worse).</p>\n");
     for (size_t r = 0; r < a->nruns && st == MRV_OK; r++)
         for (size_t m = 0; m < a->res.nmetrics && st == MRV_OK; m++) {
-            bool any = false;
-            for (size_t i = 0; i < a->nrobust && !any; i++)
-                any = a->robust[i].run == r && a->robust[i].metric == (int32_t)m;
-            if (!any)
+            if (!mrv_analysis_has_robust(a, r, -1, (int32_t)m))
                 continue;
             struct mrv_fig fig = {a, MRV_FIG_HEATMAP, r, -1, (int32_t)m};
             st = figure(b, &fig, NULL, cnt, err);
@@ -301,10 +295,7 @@ static enum mrv_status figures(struct mrv_strbuf *b, const struct mrv_analysis *
         for (size_t f = 0; f < a->res.nfamilies && st == MRV_OK; f++) {
             if ((int32_t)f == a->clean_family || !mrv_fig_metric_shown(a, (int32_t)m))
                 continue;
-            bool any = false;
-            for (size_t r = 0; r < a->nruns && !any; r++)
-                any = mrv_analysis_robust(a, r, (int32_t)f, (int32_t)m) != NULL;
-            if (!any)
+            if (!mrv_analysis_has_robust(a, SIZE_MAX, (int32_t)f, (int32_t)m))
                 continue;
             struct mrv_fig fig = {a, MRV_FIG_BOXES, 0, (int32_t)f, (int32_t)m};
             st = figure(b, &fig, NULL, cnt, err);

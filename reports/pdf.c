@@ -296,27 +296,18 @@ static void figures(struct doc *d, const struct mrv_analysis *a)
     for (size_t m = 0; m < a->res.nmetrics; m++) {
         if (!mrv_fig_metric_shown(a, (int32_t)m))
             continue;
-        bool anym = false;
-        for (size_t i = 0; i < a->nrobust && !anym; i++)
-            anym = a->robust[i].metric == (int32_t)m;
-        if (!anym)
+        if (!mrv_analysis_has_robust(a, SIZE_MAX, -1, (int32_t)m))
             continue;
         struct mrv_fig bars = {a, MRV_FIG_BARS, 0, -1, (int32_t)m};
         figure(d, &bars);
         for (size_t f = 0; f < a->res.nfamilies; f++) {
-            bool any = false;
-            for (size_t r = 0; r < a->nruns && !any; r++)
-                any = mrv_analysis_robust(a, r, (int32_t)f, (int32_t)m) != NULL;
-            if (!any)
+            if (!mrv_analysis_has_robust(a, SIZE_MAX, (int32_t)f, (int32_t)m))
                 continue;
             struct mrv_fig fig = {a, MRV_FIG_CURVES, 0, (int32_t)f, (int32_t)m};
             figure(d, &fig);
         }
         for (size_t r = 0; r < a->nruns; r++) {
-            bool any = false;
-            for (size_t i = 0; i < a->nrobust && !any; i++)
-                any = a->robust[i].run == r && a->robust[i].metric == (int32_t)m;
-            if (!any)
+            if (!mrv_analysis_has_robust(a, r, -1, (int32_t)m))
                 continue;
             struct mrv_fig fig = {a, MRV_FIG_HEATMAP, r, -1, (int32_t)m};
             figure(d, &fig);
